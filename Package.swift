@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Numeric kernels are compiled with optimisation and AVX2/FMA code generation even in debug
+// builds: unoptimised SIMD code is ~50x slower and would make `swift test` crawl. Every x86-64
+// server CPU since 2015 (Intel Haswell, AMD Zen) has these instructions.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"]),
+]
+
+let package = Package(
+    name: "MedChain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "medchain", targets: ["medchain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // deps: ledger
+        // deps: store
+        // deps: privacy
+    ],
+    targets: [
+        // MARK: Layer 1 — data extraction and storage
+
+        .target(name: "Tensor", swiftSettings: kernelSettings),
+        // targets: store
+
+        // MARK: Layer 2 — data management
+
+        // targets: ledger
+
+        // MARK: Layer 3 — data application
+
+        // targets: privacy
+
+        .executableTarget(
+            name: "medchain",
+            dependencies: [
+                "Tensor",
+                // cli: ledger
+                // cli: store
+                // cli: privacy
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: kernelSettings),
+        // tests: ledger
+        // tests: store
+        // tests: privacy
+    ],
+    swiftLanguageModes: [.v6]
+)

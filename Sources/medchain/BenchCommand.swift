@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `medchain bench …`: release-build measurements that print JSON.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput (build with -c release); prints JSON.",
+        subcommands: [
+            // bench: learning
+            // bench: ledger
+            // bench: store
+            // bench: privacy
+        ]
+    )
+}

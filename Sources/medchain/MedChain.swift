@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `medchain` command line: a thin front over the MedChain modules.
+@main
+struct MedChain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medchain",
+        abstract: "Federated learning for hospitals, recorded on a permissioned ledger.",
+        subcommands: [
+            // commands: learning
+            // commands: ledger
+            // commands: store
+            // commands: privacy
+            BenchCommand.self,
+        ]
+    )
+}
