@@ -23,7 +23,9 @@ let package = Package(
     targets: [
         // MARK: Layer 1 — data extraction and storage
 
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Tensor", swiftSettings: kernelSettings),
+        .target(name: "DataSets", dependencies: ["CZlib", "Tensor"]),
         // targets: store
 
         // MARK: Layer 2 — data management
@@ -37,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "medchain",
             dependencies: [
-                "Tensor",
+                "Tensor", "DataSets",
                 // cli: ledger
                 // cli: store
                 // cli: privacy
@@ -48,6 +50,10 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: kernelSettings),
+        .testTarget(
+            name: "DataSetsTests", dependencies: ["DataSets"],
+            resources: [.copy("Inputs")]
+        ),
         // tests: ledger
         // tests: store
         // tests: privacy
