@@ -46,8 +46,8 @@ indirect enum PythonLiteral: Equatable, Sendable {
 
         var atEnd: Bool { position >= scalars.count }
 
-        func failure(_ reason: String) -> Failure {
-            Failure(reason: "\(reason) at character \(position)")
+        func failure(_ reason: String, at offset: Int? = nil) -> Failure {
+            Failure(reason: "\(reason) at character \(offset ?? position)")
         }
 
         mutating func skipWhitespace() {
@@ -64,13 +64,14 @@ indirect enum PythonLiteral: Equatable, Sendable {
             case "'", "\"": return .string(try string())
             case "-", "+", "0"..."9": return .integer(try integer())
             default:
+                let start = position
                 let word = identifier()
                 switch word {
                 case "True": return .boolean(true)
                 case "False": return .boolean(false)
                 case "None": return .none
                 case "": throw failure("unexpected character '\(scalars[position])'")
-                default: throw failure("unknown name '\(word)'")
+                default: throw failure("unknown name '\(word)'", at: start)
                 }
             }
         }
