@@ -59,13 +59,17 @@ public struct DatasetSplits: Sendable {
     public var featureNames: [String]?
     /// A display name per class label, e.g. `["B", "M"]` or `["normal", "pneumonia"]`.
     public var classNames: [String]
+    /// The standardisation already applied to every split of a table (fitted on `train`);
+    /// store it with the model and apply it to new data. `nil` for images.
+    public var standardizer: Standardizer?
 
     public init(train: LabeledData, validation: LabeledData? = nil, test: LabeledData? = nil,
-                featureNames: [String]? = nil, classNames: [String]) {
+                featureNames: [String]? = nil, classNames: [String], standardizer: Standardizer? = nil) {
         self.train = train
         self.validation = validation
         self.test = test
         self.featureNames = featureNames
         self.classNames = classNames
+        self.standardizer = standardizer
     }
 }
