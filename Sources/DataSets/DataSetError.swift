@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a dataset could not be read, split or partitioned.
 ///
 /// Every loader in this module throws only this type. Its `description` is one line that names
@@ -51,4 +53,9 @@ public struct DataSetError: Error, Sendable, Equatable, CustomStringConvertible 
         if let file { return "\(file): \(message)" }
         return message
     }
+}
+
+// `localizedDescription` (which Foundation callers print) shows the same one-line message.
+extension DataSetError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -108,7 +108,7 @@ public struct ZipArchive: Sendable {
         case 8:
             // Deflate cannot expand data by more than about 1032:1; a larger declared size is
             // corruption (or a decompression bomb), and allocating it could exhaust memory.
-            guard entry.uncompressedSize <= entry.compressedSize * 1032 + 1024 else {
+            guard entry.uncompressedSize / 1032 <= entry.compressedSize + 1 else {
                 throw DataSetError(
                     .corruptArchive, file: name,
                     "corrupt: \(member) claims \(entry.uncompressedSize) bytes from only \(entry.compressedSize) compressed bytes")

@@ -41,17 +41,38 @@ struct ZipArchiveTests {
     @Test func memberWhoseDataRunsPastTheEndIsReportedAsTruncated() throws {
         // Claim 1 MiB for `c.npy` in its central-directory entry (the third "PK\u{1}\u{2}").
         var bytes = try Fixtures.bytes("tiny_stored.npz")
-        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
-        let entries = (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == signature }
+        let entries = Self.centralEntries(bytes)
         #expect(entries.count == 3)
-        for field in [20, 24] {
-            bytes.replaceSubrange((entries[2] + field)..<(entries[2] + field + 4), with: [0, 0, 0x10, 0])
-        }
+        for field in [20, 24] { Self.patch(&bytes, at: entries[2] + field, 0x0010_0000) }
         let damaged = try ZipArchive(bytes: bytes, name: "cut.npz")
         #expect(throws: Never.self) { try damaged.contents(of: "a.npy") }
         let error = #expect(throws: DataSetError.self) { try damaged.contents(of: "c.npy") }
         #expect(error?.code == .corruptArchive)
         #expect(error?.description.hasPrefix("cut.npz: truncated or corrupt: the data of member 'c.npy'") == true)
+    }
+
+    /// Where each central-directory entry ("PK\u{1}\u{2}") starts.
+    static func centralEntries(_ bytes: [UInt8]) -> [Int] {
+        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        return (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == signature }
+    }
+
+    static func patch(_ bytes: inout [UInt8], at offset: Int, _ value: UInt32) {
+        for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+    }
+
+    @Test(arguments: [
+        (UInt32(100), "deflate.npz: member 'a.npy': the data decompresses to more than the 100 bytes the archive declares"),
+        (UInt32(200), "deflate.npz: member 'a.npy': the data decompresses to 134 bytes, not the 200 the archive declares"),
+        (UInt32(0x7FFF_FFFF), "deflate.npz: corrupt: member 'a.npy' claims 2147483647 bytes from only "),
+    ])
+    func declaredSizeThatDisagreesWithTheDeflateStreamIsAnError(size: UInt32, message: String) throws {
+        var bytes = try Fixtures.bytes("tiny_deflate.npz")
+        Self.patch(&bytes, at: Self.centralEntries(bytes)[0] + 24, size)
+        let archive = try ZipArchive(bytes: bytes, name: "deflate.npz")
+        let error = #expect(throws: DataSetError.self) { try archive.contents(of: "a.npy") }
+        #expect(error?.code == .corruptArchive)
+        #expect(error?.description.hasPrefix(message) == true)
     }
 
     @Test func changedDataByteFailsTheCRCCheck() throws {
