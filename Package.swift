@@ -34,12 +34,13 @@ let package = Package(
 
         // MARK: Layer 3 — data application
 
+        .target(name: "Learning", dependencies: ["Tensor", "DataSets"], swiftSettings: kernelSettings),
         // targets: privacy
 
         .executableTarget(
             name: "medchain",
             dependencies: [
-                "Tensor", "DataSets",
+                "Tensor", "DataSets", "Learning",
                 // cli: ledger
                 // cli: store
                 // cli: privacy
@@ -54,6 +55,7 @@ let package = Package(
             name: "DataSetsTests", dependencies: ["DataSets"],
             resources: [.copy("Inputs")]
         ),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
         // tests: store
         // tests: privacy

@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure throughput (build with -c release); prints JSON.",
         subcommands: [
             // bench: learning
+            TrainBenchCommand.self,
             // bench: ledger
             // bench: store
             // bench: privacy

@@ -8,6 +8,8 @@ struct MedChain: AsyncParsableCommand {
         abstract: "Federated learning for hospitals, recorded on a permissioned ledger.",
         subcommands: [
             // commands: learning
+            TrainCommand.self,
+            EvaluateCommand.self,
             // commands: ledger
             // commands: store
             // commands: privacy
