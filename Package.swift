@@ -36,6 +36,7 @@ let package = Package(
 
         .target(name: "Learning", dependencies: ["Tensor", "DataSets"], swiftSettings: kernelSettings),
         // targets: privacy
+        .target(name: "Federation", dependencies: ["Learning", "DataSets", "Tensor"]),
 
         .executableTarget(
             name: "medchain",
@@ -59,6 +60,7 @@ let package = Package(
         // tests: ledger
         // tests: store
         // tests: privacy
+        .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],
     swiftLanguageModes: [.v6]
 )

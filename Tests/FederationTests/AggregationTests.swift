@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import Federation
+
+struct FixedPointCodecTests {
+    @Test func valuesRoundToTheNearestStepAndClampAtTheRange() {
+        let codec = FixedPointCodec(bits: 8, range: 1)  // 127 levels per unit
+        #expect(codec.maxLevel == 127)
+        #expect(codec.encode([0, 1, -1, 0.5, 2, -7, .nan, .infinity]) == [0, 127, -127, 64, 127, -127, 0, 127])
+        // 0.5·127 = 63.5 rounds away from zero → 64; decode(64) = 64/127.
+        #expect(abs(codec.decode(64) - 64.0 / 127) < 1e-7)
+    }
+
+    @Test func decodingIsWithinHalfAStepOfTheInput() {
+        let codec = FixedPointCodec(bits: 16, range: 0.25)
+        let xs: [Float] = (0..<1000).map { Float($0 - 500) / 2000 }
+        for (x, back) in zip(xs, codec.decode(codec.encode(xs))) {
+            #expect(abs(Double(x) - Double(back)) <= codec.step / 2 + 1e-9)
+        }
+    }
+}
+
+struct ModelUpdateTests {
+    @Test func blobsRoundTripDenseAndSparse() throws {
+        let codec = FixedPointCodec(bits: 16, range: 0.25)
+        let dense = ModelUpdate(codec: codec, parameterCount: 4, values: [1, -2, 32767, -32767])
+        #expect(try ModelUpdate(decoding: dense.encoded()) == dense)
+        let sparse = ModelUpdate(codec: codec, parameterCount: 10, indices: [0, 3, 9], values: [5, -6, 7])
+        #expect(try ModelUpdate(decoding: sparse.encoded()) == sparse)
+        #expect(sparse.denseValues() == [5, 0, 0, -6, 0, 0, 0, 0, 0, 7])
+    }
+
+    @Test func malformedBlobsAreRejected() {
+        let codec = FixedPointCodec(bits: 16, range: 0.25)
+        let good = ModelUpdate(codec: codec, parameterCount: 3, indices: [0, 2], values: [1, 2]).encoded()
+        #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: good.prefix(good.count - 1)) }
+        #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data("XXXX".utf8) + good.dropFirst(4)) }
+        // Indices out of order: swap the two index words (bytes 30..<34 and 34..<38).
+        var swapped = [UInt8](good)
+        let a = Array(swapped[30..<34]), b = Array(swapped[34..<38])
+        swapped.replaceSubrange(30..<38, with: b + a)
+        #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data(swapped)) }
+        // A value beyond the 16-bit range.
+        let wide = ModelUpdate(codec: FixedPointCodec(bits: 31, range: 1), parameterCount: 1, values: [40000]).encoded()
+        var forged = [UInt8](wide)
+        forged.replaceSubrange(6..<10, with: [16, 0, 0, 0])  // claim 16 bits (header: magic 4, version 1, encoding 1, bits u32)
+        #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data(forged)) }
+    }
+}
+
+struct AggregatorTests {
+    let codec = FixedPointCodec(bits: 8, range: 127)  // step 1: integers are real values
+
+    func update(_ v: [Int32], n: Int) -> WeightedUpdate {
+        WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: v.count, values: v), sampleCount: n)
+    }
+
+    @Test func fedAvgWeightsBySampleCount() throws {
+        // (1·10 + 4·30)/40 = 3.25 and (−2·10 + 2·30)/40 = 1
+        let r = try Aggregator.aggregate([update([1, -2], n: 10), update([4, 2], n: 30)], rule: .fedAvg)
+        #expect(r.delta == [3.25, 1])
+        #expect(r.included == [0, 1])
+    }
+
+    @Test func sparseFedAvgAveragesEachCoordinateOverItsSenders() throws {
+        let a = WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: 3, indices: [0, 2], values: [6, 9]), sampleCount: 1)
+        let b = WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: 3, indices: [0], values: [2]), sampleCount: 3)
+        let r = try Aggregator.aggregate([a, b], rule: .fedAvg)
+        // coordinate 0: (6 + 3·2)/4 = 3; 1: nobody → 0; 2: only a → 9
+        #expect(r.delta == [3, 0, 9])
+    }
+
+    @Test func medianAndTrimmedMeanIgnoreOneWildValue() throws {
+        let ups = [update([1, 10], n: 1), update([2, 20], n: 1), update([3, 30], n: 1), update([100, -100], n: 1)]
+        #expect(try Aggregator.aggregate(ups, rule: .median).delta == [2.5, 15])
+        // trim 1: coordinate 0 keeps {2, 3} → 2.5; coordinate 1 keeps {10, 20} → 15.
+        #expect(try Aggregator.aggregate(ups, rule: .trimmedMean(trim: 1)).delta == [2.5, 15])
+        #expect(throws: AggregationError.self) { try Aggregator.aggregate(ups, rule: .trimmedMean(trim: 2)) }
+    }
+
+    @Test func multiKrumDropsTheOutlier() throws {
+        let ups = [update([1, 1], n: 1), update([2, 1], n: 1), update([1, 2], n: 1), update([2, 2], n: 1),
+                   update([-100, 90], n: 1)]
+        let r = try Aggregator.aggregate(ups, rule: .multiKrum(byzantine: 1, selected: nil))
+        #expect(r.included == [0, 1, 2, 3])
+        #expect(r.delta == [1.5, 1.5])
+    }
+
+    @Test func rulesParseFromText() {
+        #expect(AggregationRule("fedavg") == .fedAvg)
+        #expect(AggregationRule("trimmed-mean:2") == .trimmedMean(trim: 2))
+        #expect(AggregationRule("multi-krum:1:3") == .multiKrum(byzantine: 1, selected: 3))
+        #expect(AggregationRule("nonsense") == nil)
+    }
+}
+
+struct ServerOptimizerTests {
+    @Test func fedAvgMAccumulatesMomentum() {
+        var w: [Float] = [0], state = ServerOptimizer.State(count: 1)
+        let opt = ServerOptimizer.fedAvgM(learningRate: 1, momentum: 0.5)
+        opt.apply(delta: [1], to: &w, state: &state)  // m = 1, w = 1
+        opt.apply(delta: [1], to: &w, state: &state)  // m = 1.5, w = 2.5
+        #expect(w == [2.5])
+    }
+
+    @Test func fedAdamMatchesTheHandComputation() {
+        var w: [Float] = [0], state = ServerOptimizer.State(count: 1)
+        ServerOptimizer.fedAdam(learningRate: 0.1, beta1: 0.9, beta2: 0.99, tau: 0.001).apply(delta: [2], to: &w, state: &state)
+        // m = 0.2, v = 0.04, w = 0.1 · 0.2 / (0.2 + 0.001)
+        #expect(abs(w[0] - Float(0.1 * 0.2 / 0.201)) < 1e-7)
+    }
+}
+
+struct BetaReputationTests {
+    @Test func scoresStartAtOneHalfAndRespondToEvidence() {
+        var r = BetaReputation()
+        #expect(r.score == 0.5 && r.points == 500)
+        r.record(passed: false)
+        #expect(r.score == 1.0 / 4)  // (0 + 1)/(0 + 2 + 2)
+        for _ in 0..<10 { r.record(passed: true) }
+        #expect(r.score > 0.8)
+    }
+}
