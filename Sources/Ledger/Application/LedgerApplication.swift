@@ -88,6 +88,10 @@ public final class LedgerApplication {
         for candidate in candidates {
             let tx = candidate.transaction
             if included.count == limits.maxBlockTransactions || bytes + tx.bytes.count > limits.maxBlockBytes { break }
+            guard tx.bytes.count <= limits.maxTransactionBytes else {
+                rejected.append((tx.hash, .oversized(size: tx.bytes.count, limit: limits.maxTransactionBytes)))
+                continue
+            }
             do {
                 try executor.execute(tx, base: state, delta: delta, context: context)
                 included.append(tx)
@@ -174,7 +178,7 @@ public final class LedgerApplication {
         guard computedRoot == header.txRoot else { throw reject(.txRootMismatch(header: header.txRoot, computed: computedRoot)) }
         var counts: [TransactionKind: UInt32] = [:]
         for tx in transactions { counts[tx.kind, default: 0] += 1 }
-        guard counts == header.typeCounts.filter({ $0.value > 0 }) else { throw reject(.typeCountsMismatch) }
+        guard counts == header.typeCounts else { throw reject(.typeCountsMismatch) }
 
         let delta = StateDelta()
         let context = TransactionExecutor.Context(height: header.height, timestamp: header.timestamp, proposer: header.proposer)

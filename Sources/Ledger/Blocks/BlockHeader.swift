@@ -21,8 +21,8 @@ public struct BlockHeader: Hashable, Sendable {
     /// RFC 6962 Merkle root over the transaction hashes, in block order.
     public var txRoot: Hash256
     public var txCount: UInt32
-    /// How many transactions of each type the block holds.
-    public var typeCounts: [TransactionKind: UInt32]
+    /// How many transactions of each type the block holds (types with none are absent).
+    public private(set) var typeCounts: [TransactionKind: UInt32]
     /// The state root after applying this block.
     public var stateRoot: Hash256
     /// Hash of the validator set that must sign this block.
@@ -41,7 +41,7 @@ public struct BlockHeader: Hashable, Sendable {
         self.proposer = proposer
         self.txRoot = txRoot
         self.txCount = txCount
-        self.typeCounts = typeCounts
+        self.typeCounts = typeCounts.filter { $0.value > 0 }
         self.stateRoot = stateRoot
         self.validatorsHash = validatorsHash
         self.options = options
