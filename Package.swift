@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // deps: ledger
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // deps: store
         // deps: privacy
     ],
@@ -31,6 +33,13 @@ let package = Package(
         // MARK: Layer 2 — data management
 
         // targets: ledger
+        .target(
+            name: "Ledger",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
 
         // MARK: Layer 3 — data application
 
@@ -43,6 +52,7 @@ let package = Package(
             dependencies: [
                 "Tensor", "DataSets", "Learning",
                 // cli: ledger
+                "Ledger",
                 // cli: store
                 // cli: privacy
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,6 +68,7 @@ let package = Package(
         ),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
         // tests: store
         // tests: privacy
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
