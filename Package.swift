@@ -35,6 +35,9 @@ let package = Package(
         // MARK: Layer 3 — data application
 
         // targets: privacy
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
+        .target(name: "Paillier", dependencies: ["CGMP"]),
+        .target(name: "Privacy", dependencies: ["Tensor"]),
 
         .executableTarget(
             name: "medchain",
@@ -43,6 +46,7 @@ let package = Package(
                 // cli: ledger
                 // cli: store
                 // cli: privacy
+                "Paillier", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +61,8 @@ let package = Package(
         // tests: ledger
         // tests: store
         // tests: privacy
+        .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor"], resources: [.copy("Inputs")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import Paillier
+
+/// Interoperability with python-paillier 1.5.0's pheutil, through fixtures it wrote once
+/// (Inputs/make_pheutil_fixtures.sh) and files medchain wrote that pheutil decrypted
+/// (Inputs/make_medchain_fixtures.sh); see Inputs/README.md.
+struct PheutilInteropTests {
+    static let manifest = (try? Fixtures.table("pheutil/manifest.tsv")) ?? []
+
+    @Test func theirKeysParse() throws {
+        for bits in [1024, 2048] {
+            let key = try PaillierJWK.privateKey(from: Fixtures.data("pheutil/private-\(bits).jwk"))
+            let publicKey = try PaillierJWK.publicKey(from: Fixtures.data("pheutil/public-\(bits).jwk"))
+            #expect(key.publicKey == publicKey)
+            #expect(publicKey.bits == bits)
+        }
+    }
+
+    @Test func extractingThePublicKeyReproducesPheutilsFileByteForByte() throws {
+        let extracted = try PaillierJWK.extractPublic(fromPrivate: Fixtures.data("pheutil/private-1024.jwk"))
+        let theirs = try String(contentsOf: Fixtures.url("pheutil/public-1024.jwk"), encoding: .utf8)
+        #expect(extracted + "\n" == theirs)
+    }
+
+    @Test func ourJWKSerialisationMatchesTheirsByteForByte() throws {
+        let text = try String(contentsOf: Fixtures.url("pheutil/private-1024.jwk"), encoding: .utf8)
+        let key = try PaillierJWK.privateKey(from: Data(text.utf8))
+        let kid = text.components(separatedBy: "\"kid\": \"").last!.components(separatedBy: "\"").first!
+        let publicKid = text.components(separatedBy: "\"kid\": \"")[1].components(separatedBy: "\"").first!
+        #expect(PaillierJWK.encode(privateKey: key, kid: kid, publicKid: publicKid) + "\n" == text)
+    }
+
+    @Test func weDecryptEveryCiphertextPheutilWroteToTheSameText() throws {
+        #expect(Self.manifest.count >= 14)
+        for row in Self.manifest {
+            let bits = row["key"]!
+            let key = try PaillierJWK.privateKey(from: Fixtures.data("pheutil/private-\(bits).jwk"))
+            let number = try PaillierEncryptedNumber(json: Fixtures.data("pheutil/" + row["file"]!), publicKey: key.publicKey)
+            #expect(try key.decrypt(number).description == row["pheutil_decrypt"]!, "\(row["file"]!)")
+        }
+    }
+
+    @Test func ourArithmeticOnTheirCiphertextsGivesPheutilsResults() throws {
+        let key = try PaillierJWK.privateKey(from: Fixtures.data("pheutil/private-1024.jwk"))
+        let pk = key.publicKey
+        func load(_ name: String) throws -> PaillierEncryptedNumber {
+            try PaillierEncryptedNumber(json: Fixtures.data("pheutil/\(name)"), publicKey: pk)
+        }
+        let expected = Dictionary(uniqueKeysWithValues: Self.manifest.map { ($0["file"]!, $0["pheutil_decrypt"]!) })
+        let sum = try pk.pheutilSerializable(pk.add(load("enc-pi.json"), load("enc-minus-five.json")))
+        #expect(try key.decrypt(sum).description == expected["sum-pi-minus-five.json"])
+        let product = try pk.pheutilSerializable(pk.multiply(load("enc-mixed.json"), by: -2.5))
+        #expect(product.exponent == -45)
+        #expect(try key.decrypt(product).description == expected["product-mixed-times-minus-2.5.json"])
+    }
+}
