@@ -11,6 +11,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: ledger
             // commands: store
             // commands: privacy
+            PaillierCommand.self,
             BenchCommand.self,
         ]
     )

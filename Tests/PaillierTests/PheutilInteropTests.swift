@@ -54,4 +54,26 @@ struct PheutilInteropTests {
         #expect(product.exponent == -45)
         #expect(try key.decrypt(product).description == expected["product-mixed-times-minus-2.5.json"])
     }
+
+    @Test func pheutilDecryptedWhatMedchainEncrypted() throws {
+        // Rows: file, key, input, pheutil_decrypt — medchain wrote the file, pheutil decrypted it.
+        let rows = try Fixtures.table("medchain/manifest.tsv")
+        #expect(rows.count >= 5)
+        for row in rows {
+            #expect(row["pheutil_decrypt"] == row["expected"], "\(row["file"]!)")
+            // The file must still parse as a valid ciphertext of the key it claims.
+            let publicKey = try PaillierJWK.publicKey(from: Fixtures.data(row["key"]!))
+            _ = try PaillierEncryptedNumber(json: Fixtures.data("medchain/" + row["file"]!), publicKey: publicKey)
+        }
+    }
+
+    @Test func weDecryptWhatPheutilEncryptedUnderOurKey() throws {
+        let key = try PaillierJWK.privateKey(from: Fixtures.data("medchain/private-1024.jwk"))
+        let rows = try Fixtures.table("medchain/theirs-under-our-key.tsv")
+        #expect(rows.count >= 3)
+        for row in rows {
+            let number = try PaillierEncryptedNumber(json: Fixtures.data("medchain/" + row["file"]!), publicKey: key.publicKey)
+            #expect(try key.decrypt(number).description == row["pheutil_decrypt"]!)
+        }
+    }
 }
