@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: ledger
             // bench: store
             // bench: privacy
+            PaillierBenchCommand.self,
         ]
     )
 }
