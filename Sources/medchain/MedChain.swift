@@ -12,6 +12,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: store
             // commands: privacy
             PaillierCommand.self,
+            PrivacyCommand.self,
             BenchCommand.self,
         ]
     )
