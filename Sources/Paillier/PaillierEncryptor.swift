@@ -2,7 +2,7 @@
 /// fixed-base windowed table.
 ///
 /// Textbook encryption computes `r^n mod n²` with a full-length (k-bit) exponent for every
-/// message. DJN (Damgård, Jurik & Nielsen 2010, §4.1) instead fixes `h = −x² mod n` for a
+/// message. DJN (Damgård, Jurik & Nielsen 2010) instead fixes `h = −x² mod n` for a
 /// random unit x, publishes `hₛ = h^n mod n²`, and encrypts as
 ///
 ///     c = (1 + m·n) · hₛ^a mod n²,  a uniform in [0, 2^⌈k/2⌉)

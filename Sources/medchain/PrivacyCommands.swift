@@ -44,12 +44,16 @@ struct PrivacyEpsilon: ParsableCommand {
     @Option(help: "Target delta, in (0, 1).")
     var delta: Double
 
+    @Flag(help: "Use Opacus's order grid (1.1…10.9, 12…63) instead of dp-accounting's.")
+    var opacusOrders = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
+        let orders = opacusOrders ? RDPAccountant.opacusOrders : RDPAccountant.defaultOrders
         let (epsilon, order) = try privacyStep { () throws(PrivacyError) in
-            try RDPAccountant.epsilon(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, steps: steps, delta: delta)
+            try RDPAccountant.epsilon(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, steps: steps, delta: delta, orders: orders)
         }
         if json {
             print("{\"epsilon\": \(jsonNumber(epsilon)), \"optimal_order\": \(jsonNumber(order)), \"sampling_rate\": \(samplingRate), \"noise_multiplier\": \(noiseMultiplier), \"steps\": \(steps), \"delta\": \(delta)}")

@@ -17,6 +17,18 @@ struct PheutilInteropTests {
         }
     }
 
+    /// The size that matters in production: the fast (DJN) encryptor on pheutil's 2048-bit key,
+    /// decrypted both by us and by the textbook λ formula python-paillier would use.
+    @Test func fastEncryptionUnderTheir2048BitKeyDecrypts() throws {
+        let key = try PaillierJWK.privateKey(from: Fixtures.data("pheutil/private-2048.jwk"))
+        let encryptor = PaillierEncryptor(publicKey: key.publicKey)
+        #expect(encryptor.exponentBits == 1024 && encryptor.windowCount == 128)
+        let number = try key.publicKey.pheutilSerializable(PaillierEncryptedNumber(
+            ciphertext: encryptor.encrypt(raw: PaillierEncodedNumber.encode(-0.125, publicKey: key.publicKey).encoding),
+            exponent: PaillierEncodedNumber.encode(-0.125, publicKey: key.publicKey).exponent))
+        #expect(try key.decrypt(number) == .float(-0.125))
+    }
+
     @Test func extractingThePublicKeyReproducesPheutilsFileByteForByte() throws {
         let extracted = try PaillierJWK.extractPublic(fromPrivate: Fixtures.data("pheutil/private-1024.jwk"))
         let theirs = try String(contentsOf: Fixtures.url("pheutil/public-1024.jwk"), encoding: .utf8)
