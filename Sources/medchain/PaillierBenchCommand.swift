@@ -80,6 +80,7 @@ struct PaillierBenchCommand: ParsableCommand {
         var encryptedUpdates: [[PaillierCiphertext]] = []
         var expected = [UInt64](repeating: 0, count: values)
         var encryptSeconds: [Double] = []
+        var packSeconds: [Double] = []
         for _ in 0..<parties {
             let update = (0..<values).map { _ in Float.random(in: -1...1, using: &generator) }
             let (encrypted, seconds) = try time { () throws -> [PaillierCiphertext] in
@@ -88,6 +89,8 @@ struct PaillierBenchCommand: ParsableCommand {
                     try encryptor.encrypt(packing: quantised, scheme: scheme)
                 }
             }
+            let (_, packTime) = try time { try paillierStep("packing") { () throws(PaillierError) in try scheme.pack(quantizer.quantize(update)) } }
+            packSeconds.append(packTime)
             for (i, q) in quantizer.quantize(update).enumerated() { expected[i] += q }
             encryptSeconds.append(seconds)
             encryptedUpdates.append(encrypted)
@@ -117,6 +120,7 @@ struct PaillierBenchCommand: ParsableCommand {
             ("ciphertexts_per_update", "\(sum.count)"),
             ("packed_update_encrypt_seconds", format(encryptSeconds.reduce(0, +) / Double(encryptSeconds.count))),
             ("packed_update_encrypt_seconds_max", format(encryptSeconds.max() ?? 0)),
+            ("packed_update_quantise_pack_seconds", format(packSeconds.reduce(0, +) / Double(packSeconds.count))),
             ("packed_sum_seconds", format(sumSeconds)),
             ("packed_sum_decrypt_seconds", format(decryptSeconds)),
             ("packed_sum_verified", "true"),
