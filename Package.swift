@@ -45,6 +45,10 @@ let package = Package(
 
         .target(name: "Learning", dependencies: ["Tensor", "DataSets"], swiftSettings: kernelSettings),
         // targets: privacy
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
+        .target(name: "Paillier", dependencies: ["CGMP"]),
+        .target(name: "Privacy", dependencies: ["Tensor"]),
+        // targets: federation
         .target(name: "Federation", dependencies: ["Learning", "DataSets", "Tensor"]),
 
         .executableTarget(
@@ -55,6 +59,7 @@ let package = Package(
                 "Ledger",
                 // cli: store
                 // cli: privacy
+                "Paillier", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +76,9 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
         // tests: store
         // tests: privacy
+        .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor"], resources: [.copy("Inputs")]),
+        // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,6 +13,8 @@ struct MedChain: AsyncParsableCommand {
             // commands: ledger
             // commands: store
             // commands: privacy
+            PaillierCommand.self,
+            PrivacyCommand.self,
             BenchCommand.self,
         ]
     )
