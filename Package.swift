@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // deps: ledger
         // deps: store
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // deps: privacy
     ],
     targets: [
@@ -27,6 +28,10 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: kernelSettings),
         .target(name: "DataSets", dependencies: ["CZlib", "Tensor"]),
         // targets: store
+        .target(
+            name: "ContentStore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Layer 2 — data management
 
@@ -42,6 +47,7 @@ let package = Package(
                 "Tensor", "DataSets",
                 // cli: ledger
                 // cli: store
+                "ContentStore",
                 // cli: privacy
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -56,6 +62,10 @@ let package = Package(
         ),
         // tests: ledger
         // tests: store
+        .testTarget(
+            name: "ContentStoreTests", dependencies: ["ContentStore"],
+            resources: [.copy("Inputs")]
+        ),
         // tests: privacy
     ],
     swiftLanguageModes: [.v6]
