@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: learning
             // bench: ledger
             // bench: store
+            CIDBenchCommand.self,
             // bench: privacy
         ]
     )

@@ -10,6 +10,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: learning
             // commands: ledger
             // commands: store
+            CIDCommand.self,
             // commands: privacy
             BenchCommand.self,
         ]
