@@ -64,7 +64,11 @@ struct CIDBenchCommand: ParsableCommand {
 /// and a busy neighbour lowers `bytes_per_second` but not `cpu_seconds`.
 func cpuSeconds() -> Double {
     var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
     getrusage(RUSAGE_SELF, &usage)
+    #endif
     func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
