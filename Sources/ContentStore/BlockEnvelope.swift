@@ -44,6 +44,15 @@ enum BlockEnvelope {
         return file
     }
 
+    /// The CID recorded in a block file's header, if the header is readable (not checked:
+    /// for naming a block in reports before it is opened).
+    static func recordedCID(_ file: [UInt8]) -> CID? {
+        guard file.count >= fixedHeaderLength, Array(file[0..<4]) == magic else { return nil }
+        let end = fixedHeaderLength + Int(file[32])
+        guard file.count >= end else { return nil }
+        return try? CID(bytes: Array(file[fixedHeaderLength..<end]))
+    }
+
     /// Checks and decrypts a block file read from `path`, which should hold `expected`.
     ///
     /// - Returns: the plaintext block and the CID recorded when it was stored.

@@ -30,7 +30,9 @@ extension Blockstore {
     /// checking it on arrival, then pins `root` if asked.
     ///
     /// A block is kept only after its hash matched; a fetch that stops midway leaves the
-    /// blocks fetched so far (unpinned) and can simply be repeated.
+    /// blocks fetched so far (unpinned) and can simply be repeated. Damaged local dag-pb
+    /// blocks are fetched again and replaced (raw leaves are trusted if present: run
+    /// `verify` to find damaged ones).
     @discardableResult
     public func fetchDAG(
         _ root: CID, from fetcher: some BlockFetcher, pin: Bool = true
@@ -40,12 +42,13 @@ extension Blockstore {
         var pending = [root]
         while let cid = pending.popLast() {
             guard seen.insert(cid.multihash).inserted else { continue }
-            let local = has(cid)
             // Raw leaves have no links: a local one needs no reading.
-            if local && cid.codec == .raw { continue }
+            if cid.codec == .raw && has(cid) { continue }
+            // A local block that fails its checks is fetched again and replaced.
+            let local = has(cid) ? try? block(cid) : nil
             let bytes: [UInt8]
-            if local {
-                bytes = try block(cid)
+            if let local {
+                bytes = local
             } else {
                 guard let fetched = try await fetcher.fetchBlock(cid) else { throw BlockstoreError.missing(cid) }
                 try putBlock(fetched, cid: cid)

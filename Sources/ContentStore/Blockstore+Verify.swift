@@ -40,19 +40,29 @@ extension Blockstore {
         try withSharedLock { () throws(BlockstoreError) in
             var report = VerifyReport()
             var damagedHashes = Set<Multihash>()
-            for file in try allBlockFiles() {
+            for entry in try allBlockFiles() {
                 report.blocksChecked += 1
-                guard let multihash = file.multihash else {
-                    report.damaged.append(.init(path: file.path, error: .notABlockFile(path: file.path)))
+                guard let multihash = entry.multihash else {
+                    report.damaged.append(.init(path: entry.path, error: .notABlockFile(path: entry.path)))
                     continue
                 }
-                // The name gives the multihash only; the codec does not matter for checking.
-                let cid = CID(v1: .raw, multihash: multihash)
+                // The name gives the multihash only; name the block by the CID in its header
+                // when that agrees, so reports show the CID the block was stored under.
+                let file: [UInt8]
+                do throws(FileSystemError) {
+                    file = try POSIXFile.readAll(entry.path, limit: Self.maximumBlockFileSize) ?? []
+                } catch {
+                    report.damaged.append(.init(path: entry.path, error: .fileSystem(error)))
+                    damagedHashes.insert(multihash)
+                    continue
+                }
+                let recorded = BlockEnvelope.recordedCID(file)
+                let cid = recorded?.multihash == multihash ? recorded! : CID(v1: .raw, multihash: multihash)
                 do throws(BlockstoreError) {
-                    let (block, _) = try readBlock(cid)
+                    let (block, _) = try BlockEnvelope.open(file, expected: cid, key: key, path: entry.path)
                     report.bytesChecked += UInt64(block.count)
                 } catch {
-                    report.damaged.append(.init(path: file.path, error: error))
+                    report.damaged.append(.init(path: entry.path, error: error))
                     damagedHashes.insert(multihash)
                 }
             }

@@ -32,6 +32,11 @@ public struct Blockstore: Sendable {
     /// Bitswap's limit is 2 MiB.
     public static let maximumBlockSize = 2 << 20
 
+    /// The largest block file: the biggest block plus header (with a CID of up to 255 bytes)
+    /// and tag.
+    static let maximumBlockFileSize =
+        maximumBlockSize + BlockEnvelope.fixedHeaderLength + 255 + BlockEnvelope.tagLength
+
     /// The store's root folder.
     public let directory: URL
     let key: StoreKey
@@ -105,7 +110,7 @@ public struct Blockstore: Sendable {
 
     func readBlock(_ cid: CID) throws(BlockstoreError) -> (block: [UInt8], storedCID: CID) {
         let path = path(of: cid.multihash)
-        let limit = Self.maximumBlockSize + BlockEnvelope.fixedHeaderLength + 255 + BlockEnvelope.tagLength
+        let limit = Self.maximumBlockFileSize
         let file: [UInt8]
         do {
             guard let bytes = try POSIXFile.readAll(path, limit: limit) else { throw BlockstoreError.missing(cid) }
@@ -120,14 +125,16 @@ public struct Blockstore: Sendable {
         return try BlockEnvelope.open(file, expected: cid, key: key, path: path)
     }
 
-    /// Seals and writes a block whose hash the caller has checked; a block already present
-    /// is left as it is.
+    /// Seals and writes a block whose hash the caller has checked.
+    ///
+    /// A block already present is kept if it still reads back correctly and replaced if it
+    /// is damaged, so adding a file again (or fetching it) repairs what `verify` reported.
     func writeBlock(_ block: [UInt8], cid: CID) throws(BlockstoreError) {
         guard block.count <= Self.maximumBlockSize else {
             throw .corrupt(cid, path: "-", reason: "block of \(block.count) bytes exceeds \(Self.maximumBlockSize)")
         }
         let path = path(of: cid.multihash)
-        if POSIXFile.exists(path) { return }
+        if POSIXFile.exists(path), (try? readBlock(cid)) != nil { return }
         do {
             let shard = (path as NSString).deletingLastPathComponent
             if !POSIXFile.exists(shard) {

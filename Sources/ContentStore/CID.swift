@@ -110,6 +110,9 @@ public struct CID: Hashable, Sendable, CustomStringConvertible, LosslessStringCo
     ///   alphabet, a truncated multihash, …).
     public init(parsing text: String) throws(CIDError) {
         guard !text.isEmpty else { throw .empty }
+        if text.hasPrefix("Qm") && text.count != 46 {
+            throw .invalidV0Length(text.count)
+        }
         if text.count == 46 && text.hasPrefix("Qm") {
             let bytes: [UInt8]
             do { bytes = try Base58.decode(text) } catch { throw .multibase(error) }
@@ -160,6 +163,8 @@ public enum CIDError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedVersion(UInt64)
     /// A `Qm…` string that does not decode to a 34-byte sha2-256 multihash.
     case invalidV0
+    /// A `Qm…` string of the wrong length (CIDv0 strings have 46 characters).
+    case invalidV0Length(Int)
     /// The bytes of a CIDv0 wrapped in multibase, which the CID specification forbids.
     case v0InMultibase
     /// The multihash declares more digest bytes than follow.
@@ -181,6 +186,8 @@ public enum CIDError: Error, Equatable, Sendable, CustomStringConvertible {
             "unsupported CID version \(version) (only 0 and 1 exist)"
         case .invalidV0:
             "malformed CIDv0: a Qm… CID must be base58btc of a 34-byte sha2-256 multihash"
+        case .invalidV0Length(let count):
+            "malformed CIDv0: Qm… CIDs have 46 characters, this one has \(count)"
         case .v0InMultibase:
             "malformed CID: a CIDv0 must be written in base58btc without a multibase prefix"
         case .digestLength(let declared, let available):

@@ -11,6 +11,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: ledger
             // commands: store
             CIDCommand.self,
+            StoreCommand.self,
             // commands: privacy
             BenchCommand.self,
         ]

@@ -285,6 +285,22 @@ struct BlockstoreTests {
         }
     }
 
+    @Test func addingAFileAgainRepairsItsDamagedBlocks() throws {
+        try withTemporaryDirectory { home in
+            let store = try Blockstore(home: home)
+            let input = try Self.writeFile(home, "input.bin", seed: 12, size: 3 * Self.chunk)
+            let root = try store.put(file: input).root
+            let leaf = try DAGPBNode(decoding: store.block(root)).links[1].cid
+            let path = store.path(of: leaf.multihash)
+            var file = try Data(contentsOf: URL(fileURLWithPath: path))
+            file[file.count - 1] ^= 0xFF
+            try file.write(to: URL(fileURLWithPath: path))
+            #expect(try store.verify().damaged.map(\.error.description).first?.contains("\(leaf)") == true)
+            #expect(try store.put(file: input).root == root)
+            #expect(try store.verify().isHealthy)
+        }
+    }
+
     @Test func garbageCollectionKeepsPinnedDAGsAndRemovesTheRest() throws {
         try withTemporaryDirectory { home in
             let store = try Blockstore(home: home)

@@ -53,8 +53,8 @@ struct CIDTests {
          .digestLength(declared: 32, available: 31)),
         ("bafybeihykld7uyxzogax6vgyvag42y7464eywpf55gxi5qpoisibh3c5w",
          .multibase(.invalidLength(57, base: "base32"))),
-        // A truncated v0 string no longer has 46 characters, so it is read as multibase 'Q'.
-        ("Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyf", .multibase(.unsupportedPrefix("Q"))),
+        ("Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyf", .invalidV0Length(45)),
+        ("Qmbad", .invalidV0Length(5)),
         // Version 2 (byte 0x02) in base32: "bai…".
         ("baiaqeaq", .unsupportedVersion(2)),
         // The v0 multihash wrapped in base32.
