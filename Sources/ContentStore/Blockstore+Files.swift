@@ -42,9 +42,9 @@ extension Blockstore {
         var source = source
         return try withSharedLock { () throws(BlockstoreError) in
             let result: ImportResult
+            let writer = TrustedBlockWriter(store: self)
             do {
-                result = try UnixFSImporter(options: options)
-                    .importFile(from: &source, into: TrustedBlockWriter(store: self))
+                result = try UnixFSImporter(options: options).importFile(from: &source, into: writer)
             } catch let error as BlockstoreError {
                 throw error
             } catch let error as FileSystemError {
@@ -52,6 +52,8 @@ extension Blockstore {
             } catch {
                 throw .fileSystem(FileSystemError(operation: "import (\(error))", path: "-", code: EIO))
             }
+            // Every block is durable before the pin that protects them is written.
+            try writer.finish()
             if pin { try writePin(result.root) }
             return result
         }
