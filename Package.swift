@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // deps: store
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // deps: privacy
     ],
     targets: [
@@ -29,6 +30,10 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: kernelSettings),
         .target(name: "DataSets", dependencies: ["CZlib", "Tensor"]),
         // targets: store
+        .target(
+            name: "ContentStore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Layer 2 — data management
 
@@ -58,6 +63,7 @@ let package = Package(
                 // cli: ledger
                 "Ledger",
                 // cli: store
+                "ContentStore",
                 // cli: privacy
                 "Paillier", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -75,6 +81,10 @@ let package = Package(
         // tests: ledger
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
         // tests: store
+        .testTarget(
+            name: "ContentStoreTests", dependencies: ["ContentStore"],
+            resources: [.copy("Inputs")]
+        ),
         // tests: privacy
         .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor"], resources: [.copy("Inputs")]),

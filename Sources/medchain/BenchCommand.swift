@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             TrainBenchCommand.self,
             // bench: ledger
             // bench: store
+            CIDBenchCommand.self,
             // bench: privacy
             PaillierBenchCommand.self,
         ]

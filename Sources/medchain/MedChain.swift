@@ -12,6 +12,8 @@ struct MedChain: AsyncParsableCommand {
             EvaluateCommand.self,
             // commands: ledger
             // commands: store
+            CIDCommand.self,
+            StoreCommand.self,
             // commands: privacy
             PaillierCommand.self,
             PrivacyCommand.self,

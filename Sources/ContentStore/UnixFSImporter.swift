@@ -1,0 +1,229 @@
+import Crypto
+import Dispatch
+import Foundation
+
+/// Receives the blocks of a DAG as the importer makes them.
+///
+/// Leaves arrive from several threads at once and in no particular order; inner nodes arrive
+/// on the importing thread, each after all the blocks below it.
+public protocol BlockSink: Sendable {
+    func store(_ block: [UInt8], cid: CID) throws
+}
+
+/// What importing a file produced.
+public struct ImportResult: Hashable, Sendable {
+    /// The root CID, the one `ipfs add` prints.
+    public var root: CID
+    /// The file's length in bytes.
+    public var fileSize: UInt64
+    /// The bytes of all blocks of the DAG (Kubo's cumulative size).
+    public var dagSize: UInt64
+    /// How many blocks the DAG has.
+    public var blockCount: Int
+}
+
+/// Chunks a byte stream and builds its UnixFS DAG exactly as `ipfs add` does, hashing leaves on
+/// all cores with bounded memory.
+///
+/// The source is read in batches of chunks into one of two buffers. While the worker threads
+/// hash the chunks of one batch (leaves are independent), the calling thread reads the next
+/// batch into the other buffer and then joins the hashing. The leaves then go, in file order,
+/// to a `BalancedDAGBuilder` on the calling thread, which seals inner nodes as they fill. Memory
+/// is two batch buffers plus one partial node per tree level, whatever the stream's length.
+///
+/// ```swift
+/// var file = try FileByteSource(url: url)
+/// let cid = try UnixFSImporter().cid(of: &file)   // Qm…, as `ipfs add --only-hash` prints
+/// ```
+public struct UnixFSImporter: Sendable {
+    public var options: ImportOptions
+    /// Threads that hash leaves, the calling thread included.
+    public var workerCount: Int
+
+    public init(
+        options: ImportOptions = .kuboDefault,
+        workerCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
+        self.options = options
+        self.workerCount = max(1, workerCount)
+    }
+
+    /// The root CID of `source`, without keeping any block.
+    public func cid(of source: inout some ByteSource) throws -> CID {
+        try importFile(from: &source, into: nil).root
+    }
+
+    /// Builds the DAG of `source`, handing every block to `sink` when one is given.
+    ///
+    /// - Complexity: O(n) time; memory is `2 × batch × chunkSize` (4 MiB with two workers)
+    ///   plus O(depth × maxLinks) for the tree.
+    public func importFile(
+        from source: inout some ByteSource, into sink: (any BlockSink)?
+    ) throws -> ImportResult {
+        let chunkSize = options.chunkSize
+        let batchChunks = max(8, 4 * workerCount)
+        var current = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: batchChunks * chunkSize, alignment: 64)
+        var next = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: batchChunks * chunkSize, alignment: 64)
+        defer {
+            current.deallocate()
+            next.deallocate()
+        }
+
+        var filled = try source.readFully(into: current)
+        if filled == 0 {
+            let (cid, block) = BalancedDAGBuilder.emptyFile(options: options)
+            try sink?.store(block, cid: cid)
+            return ImportResult(root: cid, fileSize: 0, dagSize: UInt64(block.count), blockCount: 1)
+        }
+
+        var builder = BalancedDAGBuilder(options: options)
+        var blockCount = 0
+        var fileSize: UInt64 = 0
+        let emit: (CID, [UInt8]) throws -> Void = { cid, block in
+            blockCount += 1
+            try sink?.store(block, cid: cid)
+        }
+        while true {
+            let job = LeafBatch(
+                buffer: UnsafeRawBufferPointer(current), filled: filled, chunkSize: chunkSize,
+                options: options, sink: sink)
+            let group = DispatchGroup()
+            for _ in 1..<min(workerCount, job.count) {
+                DispatchQueue.global().async(group: group) { job.work() }
+            }
+            // The source ended inside this batch if it did not fill it.
+            var nextFilled = 0
+            if filled == current.count {
+                do {
+                    nextFilled = try source.readFully(into: next)
+                } catch {
+                    job.cancel()
+                    group.wait()
+                    throw error
+                }
+            }
+            job.work()
+            group.wait()
+            let leaves = try job.results()
+            for leaf in leaves {
+                fileSize += leaf.fileSize
+                blockCount += 1
+                try builder.append(leaf: leaf, emit: emit)
+            }
+            if nextFilled == 0 { break }
+            swap(&current, &next)
+            filled = nextFilled
+        }
+        let root = try builder.finish(emit: emit)
+        return ImportResult(
+            root: root.cid, fileSize: fileSize, dagSize: root.totalSize, blockCount: blockCount)
+    }
+}
+
+/// The leaves of one batch, hashed by whichever threads call `work()`.
+///
+/// `@unchecked Sendable` because the shared state is guarded: the chunk index and the first
+/// error are behind `lock`; the buffer is only read while workers run; each result slot is
+/// written by the one worker that took its index and read only after every worker is done
+/// (`DispatchGroup.wait()` orders those accesses).
+private final class LeafBatch: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
+    let filled: Int
+    let chunkSize: Int
+    let count: Int
+    let options: ImportOptions
+    let sink: (any BlockSink)?
+    private let slots: UnsafeMutablePointer<DAGChild?>
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var failure: (any Error)?
+    /// The framing of a full chunk, shared by every full dag-pb leaf.
+    private let fullFraming: (prefix: [UInt8], suffix: [UInt8])
+
+    init(
+        buffer: UnsafeRawBufferPointer, filled: Int, chunkSize: Int, options: ImportOptions,
+        sink: (any BlockSink)?
+    ) {
+        self.buffer = buffer
+        self.filled = filled
+        self.chunkSize = chunkSize
+        count = (filled + chunkSize - 1) / chunkSize
+        self.options = options
+        self.sink = sink
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+        fullFraming = UnixFSData.leafFraming(chunkCount: chunkSize)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    /// Takes chunk indices until none are left (or a worker failed).
+    func work() {
+        while let index = take() {
+            let start = index * chunkSize
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[start..<min(start + chunkSize, filled)])
+            do {
+                slots[index] = try leaf(chunk)
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Stops handing out indices (after an error elsewhere).
+    func cancel() {
+        lock.lock()
+        nextIndex = count
+        lock.unlock()
+    }
+
+    /// The leaves in file order, or the first error a worker met.
+    func results() throws -> [DAGChild] {
+        if let failure { throw failure }
+        return (0..<count).map { slots[$0]! }
+    }
+
+    private func take() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil, nextIndex < count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
+
+    private func leaf(_ chunk: UnsafeRawBufferPointer) throws -> DAGChild {
+        let size = UInt64(chunk.count)
+        if options.rawLeaves {
+            let cid = options.leafCID(.sha2_256(bufferPointer: chunk))
+            try sink?.store(Array(chunk), cid: cid)
+            return DAGChild(cid: cid, totalSize: size, fileSize: size)
+        }
+        let (prefix, suffix) =
+            chunk.count == chunkSize ? fullFraming : UnixFSData.leafFraming(chunkCount: chunk.count)
+        let blockSize = UInt64(prefix.count + chunk.count + suffix.count)
+        let cid: CID
+        if let sink {
+            var block = prefix
+            block.reserveCapacity(Int(blockSize))
+            block += chunk
+            block += suffix
+            cid = options.leafCID(.sha2_256(block))
+            try sink.store(block, cid: cid)
+        } else {
+            // Hash the framing and the chunk in place: no copy of the chunk.
+            var hasher = SHA256()
+            prefix.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: chunk)
+            suffix.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            cid = options.leafCID(Multihash(code: Multihash.sha2_256Code, digest: Array(hasher.finalize())))
+        }
+        return DAGChild(cid: cid, totalSize: blockSize, fileSize: size)
+    }
+}
