@@ -39,8 +39,3 @@ struct CIDCommand: ParsableCommand {
     }
 }
 
-/// A failure the CLI reports as one line on standard error before exiting with status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

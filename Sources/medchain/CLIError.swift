@@ -29,3 +29,9 @@ func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
+
+/// A failure the CLI reports as one line on standard error before exiting with status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -18,12 +18,6 @@ struct PaillierCommand: ParsableCommand {
     )
 }
 
-/// A failure the CLI reports as one line and a non-zero exit.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// File arguments where "-" means standard input or output, as in pheutil (click.File).
 enum CommandFiles {
     static func read(_ path: String, what: String) throws -> Data {
