@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: kernelSettings),
         .target(name: "DataSets", dependencies: ["CZlib", "Tensor"]),
         // targets: store
+        .target(name: "DataCatalog", dependencies: ["DataSets", "ContentStore"]),
         .target(
             name: "ContentStore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -53,7 +54,10 @@ let package = Package(
         .target(name: "Paillier", dependencies: ["CGMP"]),
         .target(name: "Privacy", dependencies: ["Tensor"]),
         // targets: federation
-        .target(name: "Federation", dependencies: ["Learning", "DataSets", "Tensor"]),
+        .target(
+            name: "Federation",
+            dependencies: ["Learning", "DataSets", "DataCatalog", "Tensor", "Ledger", "ContentStore", "Privacy", "Paillier"]
+        ),
 
         .executableTarget(
             name: "medchain",
@@ -80,6 +84,7 @@ let package = Package(
         // tests: ledger
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
         // tests: store
+        .testTarget(name: "DataCatalogTests", dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor"]),
         .testTarget(
             name: "ContentStoreTests", dependencies: ["ContentStore"],
             resources: [.copy("Inputs")]

@@ -111,13 +111,20 @@ struct ServerOptimizerTests {
     }
 }
 
-struct BetaReputationTests {
-    @Test func scoresStartAtOneHalfAndRespondToEvidence() {
-        var r = BetaReputation()
-        #expect(r.score == 0.5 && r.points == 500)
-        r.record(passed: false)
-        #expect(r.score == 1.0 / 4)  // (0 + 1)/(0 + 2 + 2)
-        for _ in 0..<10 { r.record(passed: true) }
-        #expect(r.score > 0.8)
+struct ReputationPolicyTests {
+    @Test func failingDropsFastAndPassingRecoversSlowly() {
+        let policy = ReputationPolicy(passWeight: 0.25, failWeight: 0.6)
+        // From 500: a failure moves 60 % of the way to 0 → 200; a pass 25 % of the way to 1000 → 625.
+        #expect(policy.change(from: 500, passed: false) == -300)
+        #expect(policy.change(from: 500, passed: true) == 125)
+        var points: Int64 = 200
+        var rounds = 0
+        while points < 300 { points += policy.change(from: points, passed: true); rounds += 1 }
+        #expect(rounds == 1)  // 200 → 400
+        // Scores stay within 0…1000 however long the streak.
+        for _ in 0..<50 { points += policy.change(from: points, passed: true) }
+        #expect(points <= 1000)
+        for _ in 0..<50 { points += policy.change(from: points, passed: false) }
+        #expect(points >= 0)
     }
 }

@@ -1,0 +1,64 @@
+import ContentStore
+import DataSets
+import Foundation
+
+/// Stores datasets in a node's blockstore and describes them with a `DatasetManifest`.
+public enum DatasetImporter {
+    /// Stores in-memory splits (for example one hospital's share of a partitioned dataset) as a
+    /// MedMNIST-layout `.npz` (images) and one blob per split, plus the manifest.
+    ///
+    /// Images are written back as `uint8` pixels (`round(x · 255)`), which is exact for data
+    /// loaded from MedMNIST. Returns the manifest and its CID, the value `RegisterDataset` carries.
+    public static func importSplits(_ splits: [String: LabeledData], classNames: [String],
+                                    into store: Blockstore) throws -> (manifest: DatasetManifest, cid: String) {
+        guard let any = splits.values.first else { throw CatalogError("no splits to import") }
+        let shape = any.exampleShape
+        guard shape.count == 3 else { throw CatalogError("importSplits stores images ([C, H, W]); got shape \(shape)") }
+        let order = splits.keys.sorted()
+        var arrays: [NPZWriter.Array] = []
+        var splitCIDs: [String: String] = [:]
+        var splitCounts: [String: Int] = [:]
+        var labelCounts = [Int](repeating: 0, count: any.classCount)
+        for name in order {
+            let data = splits[name]!
+            let prefix = name == "validation" ? "val" : name
+            let pixels = data.features.storage.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+            // MedMNIST stores grey images as (N, H, W) and colour ones as (N, H, W, C).
+            let imageShape = shape[0] == 1 ? [data.count, shape[1], shape[2]] : [data.count, shape[1], shape[2], shape[0]]
+            let hwc = shape[0] == 1 ? pixels : toHWC(pixels, count: data.count, shape: shape)
+            let split = [NPZWriter.Array.uint8("\(prefix)_images", shape: imageShape, hwc),
+                         NPZWriter.Array.uint8("\(prefix)_labels", shape: [data.count, 1], data.labels.map { UInt8($0) })]
+            arrays += split
+            splitCIDs[name] = try store.put(bytes: NPZWriter.archive(split)).root.description
+            splitCounts[name] = data.count
+            for (c, n) in data.labelCounts.enumerated() { labelCounts[c] += n }
+        }
+        let source = try store.put(bytes: NPZWriter.archive(arrays)).root.description
+        let manifest = DatasetManifest(
+            format: "medmnist-npz", schema: DatasetManifest.schema(exampleShape: shape, classes: any.classCount),
+            exampleShape: shape, featureNames: nil, classNames: classNames,
+            recordCount: splitCounts.values.reduce(0, +), labelCounts: labelCounts, sourceCID: source,
+            splitCIDs: splitCIDs, splitCounts: splitCounts)
+        let cid = try store.put(bytes: manifest.canonicalJSON()).root.description
+        return (manifest, cid)
+    }
+
+    static func toHWC(_ chw: [UInt8], count: Int, shape: [Int]) -> [UInt8] {
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        var out = [UInt8](repeating: 0, count: chw.count)
+        for n in 0..<count {
+            for ch in 0..<c {
+                for y in 0..<h {
+                    for x in 0..<w { out[((n * h + y) * w + x) * c + ch] = chw[((n * c + ch) * h + y) * w + x] }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A dataset that cannot be imported, with the reason.
+public struct CatalogError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

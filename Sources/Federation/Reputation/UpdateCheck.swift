@@ -1,0 +1,67 @@
+/// The checks the master runs on each update before aggregation, and their outcome.
+public struct UpdateCheck: Sendable, Equatable, Codable {
+    /// L2 norm of the decoded update.
+    public var norm: Double
+    /// Cosine similarity to the coordinate-wise median of the round's updates.
+    public var cosine: Double
+    /// Loss of global + this update on the checker's own validation split (nil if not run).
+    public var validationLoss: Double?
+    public var passed: Bool
+    /// Why it failed (empty when it passed).
+    public var reason: String
+}
+
+/// Runs the update checks: a norm bound, direction agreement with a robust reference, and the
+/// validation loss an update would cause.
+public struct UpdateChecker: Sendable {
+    /// Updates longer than this fail (the task's clip norm plus quantisation slack).
+    public var normBound: Double
+    /// Updates pointing further than this from the robust aggregate fail.
+    public var minimumCosine: Double
+    /// An update whose validation loss exceeds `lossFactor ×` the median of the round's losses fails.
+    public var lossFactor: Double
+
+    public init(normBound: Double, minimumCosine: Double = 0, lossFactor: Double = 1.5) {
+        self.normBound = normBound
+        self.minimumCosine = minimumCosine
+        self.lossFactor = lossFactor
+    }
+
+    /// Checks every update of a round. `validationLoss(i)` evaluates global + update i on the
+    /// checker's validation data (pass nil to skip that check).
+    public func check(_ updates: [[Float]], validationLoss: ((Int) -> Double)?) -> [UpdateCheck] {
+        guard let count = updates.first?.count else { return [] }
+        var median = [Float](repeating: 0, count: count)
+        var column = [Float](repeating: 0, count: updates.count)
+        for i in 0..<count {
+            for k in updates.indices { column[k] = updates[k][i] }
+            column.sort()
+            let m = column.count / 2
+            median[i] = column.count % 2 == 1 ? column[m] : (column[m - 1] + column[m]) / 2
+        }
+        let medianNorm = norm(median)
+        let losses = updates.indices.map { k in validationLoss?(k) }
+        let known = losses.compactMap { $0 }.sorted()
+        let medianLoss = known.isEmpty ? nil : known[known.count / 2]
+        return updates.indices.map { k in
+            let n = norm(updates[k])
+            let cos = (n == 0 || medianNorm == 0) ? 1 : dot(updates[k], median) / (n * medianNorm)
+            var reasons: [String] = []
+            if n > normBound { reasons.append("norm \(Int(n * 1000) / 1000) exceeds bound \(normBound)") }
+            if cos < minimumCosine { reasons.append("cosine \(Int(cos * 1000) / 1000) to the median below \(minimumCosine)") }
+            if let loss = losses[k], let medianLoss, loss > lossFactor * medianLoss {
+                reasons.append("validation loss \(Int(loss * 1000) / 1000) above \(lossFactor)× the round median")
+            }
+            return UpdateCheck(norm: n, cosine: cos, validationLoss: losses[k], passed: reasons.isEmpty,
+                               reason: reasons.joined(separator: "; "))
+        }
+    }
+
+    func norm(_ v: [Float]) -> Double { dot(v, v).squareRoot() }
+
+    func dot(_ a: [Float], _ b: [Float]) -> Double {
+        var s = 0.0
+        for i in a.indices { s += Double(a[i]) * Double(b[i]) }
+        return s
+    }
+}
