@@ -21,7 +21,7 @@ struct DatasetImporterTests {
         let store = try temporaryStore()
         let (manifest, cid) = try DatasetImporter.importSplits(["train": train, "validation": validation],
                                                                classNames: ["0", "1"], into: store)
-        #expect(manifest.recordCount == 8 && manifest.labelCounts == [4, 4])
+        #expect(manifest.recordCount == 8 && manifest.labelCounts == [5, 3])  // labels alternate 0,1 in both splits
         #expect(manifest.schema == "image:1x4x3:2")
         // The manifest blob is the manifest; the source blob reloads as the same splits.
         #expect(try DatasetManifest.decode(store.bytes(of: CID(parsing: cid))) == manifest)
