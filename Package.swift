@@ -65,7 +65,10 @@ let package = Package(
             resources: [.copy("Inputs")]
         ),
         // tests: ledger
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
+        .testTarget(
+            name: "LedgerTests", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Inputs")]
+        ),
         // tests: store
         // tests: privacy
     ],
