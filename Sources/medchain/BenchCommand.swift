@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             // bench: learning
             // bench: ledger
+            LedgerBenchCommand.self,
             // bench: store
             // bench: privacy
         ]

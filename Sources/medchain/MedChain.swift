@@ -9,6 +9,7 @@ struct MedChain: AsyncParsableCommand {
         subcommands: [
             // commands: learning
             // commands: ledger
+            InitCommand.self, GenesisCommand.self, ChainCommand.self, TxCommand.self,
             // commands: store
             // commands: privacy
             BenchCommand.self,
