@@ -82,7 +82,10 @@ let package = Package(
         ),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
+        .testTarget(
+            name: "LedgerTests", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Inputs")]
+        ),
         // tests: store
         .testTarget(name: "DataCatalogTests", dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor"]),
         .testTarget(

@@ -11,6 +11,7 @@ struct MedChain: AsyncParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             // commands: ledger
+            InitCommand.self, GenesisCommand.self, ChainCommand.self, TxCommand.self,
             // commands: store
             CIDCommand.self,
             StoreCommand.self,
