@@ -69,6 +69,8 @@ let package = Package(
                 "ContentStore",
                 // cli: privacy
                 "Paillier", "Privacy",
+                // cli: federation
+                "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,6 +8,7 @@ struct MedChain: AsyncParsableCommand {
         abstract: "Federated learning for hospitals, recorded on a permissioned ledger.",
         subcommands: [
             // commands: learning
+            DemoCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
             // commands: ledger
