@@ -116,7 +116,8 @@ public final class FederatedTaskRun {
         let checker = UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
         let checks = try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
             let baseline = master.model
-            return checker.check(decoded) { k in
+            let steps = submissions.map { ($0.node.train.count + config.batchSize - 1) / config.batchSize * config.localEpochs }
+            return checker.check(decoded, steps: steps) { k in
                 let candidate = zip(self.global.parameters, decoded[k]).map { $0 + $1 }
                 try? baseline.loadFlatParameters(candidate)
                 return baseline.evaluate(master.validation).loss

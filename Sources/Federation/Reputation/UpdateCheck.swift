@@ -16,9 +16,10 @@ public struct UpdateCheck: Sendable, Equatable, Codable {
 public struct UpdateChecker: Sendable {
     /// Updates longer than this fail (the task's clip norm plus quantisation slack).
     public var normBound: Double
-    /// Updates longer than `relativeNorm ×` the round's median norm fail: boosted updates
-    /// (sign-flip with scaling, scaling attacks) stand out by length even when their direction
-    /// looks plausible.
+    /// Updates whose norm per local step exceeds `relativeNorm ×` the round's median fail:
+    /// boosted updates (scaled sign-flips, scaling attacks) stand out by length even when their
+    /// direction looks plausible. Dividing by the steps each hospital took (its sample count
+    /// over the batch size, times local epochs) keeps large honest hospitals from standing out.
     public var relativeNorm: Double
     /// Updates pointing further than this from the coordinate-wise median fail. Off (−1) by
     /// default: under label skew honest hospitals of opposite classes send nearly opposite
@@ -26,19 +27,22 @@ public struct UpdateChecker: Sendable {
     /// protocol), so direction cannot tell an attacker from a minority-class hospital.
     public var minimumCosine: Double
     /// An update whose validation loss exceeds `lossFactor ×` the round's median loss fails.
-    /// Lenient because the checker's own validation data share its label skew.
+    /// Off (∞) by default: the checker's validation data share its own label skew (on the demo
+    /// protocol one hospital holds a single class), so an honest update from a hospital of the
+    /// other class raises that loss several-fold. The loss is still computed and reported.
     public var lossFactor: Double
 
-    public init(normBound: Double, relativeNorm: Double = 3, minimumCosine: Double = -1, lossFactor: Double = 5) {
+    public init(normBound: Double, relativeNorm: Double = 4, minimumCosine: Double = -1, lossFactor: Double = .infinity) {
         self.normBound = normBound
         self.relativeNorm = relativeNorm
         self.minimumCosine = minimumCosine
         self.lossFactor = lossFactor
     }
 
-    /// Checks every update of a round. `validationLoss(i)` evaluates global + update i on the
-    /// checker's validation data (pass nil to skip that check).
-    public func check(_ updates: [[Float]], validationLoss: ((Int) -> Double)?) -> [UpdateCheck] {
+    /// Checks every update of a round. `steps[i]` is the number of local SGD steps behind update
+    /// i; `validationLoss(i)` evaluates global + update i on the checker's validation data (pass
+    /// nil to skip that check).
+    public func check(_ updates: [[Float]], steps: [Int], validationLoss: ((Int) -> Double)?) -> [UpdateCheck] {
         guard let count = updates.first?.count else { return [] }
         var median = [Float](repeating: 0, count: count)
         var column = [Float](repeating: 0, count: updates.count)
@@ -49,8 +53,10 @@ public struct UpdateChecker: Sendable {
             median[i] = column.count % 2 == 1 ? column[m] : (column[m - 1] + column[m]) / 2
         }
         let medianVectorNorm = norm(median)
-        let norms = updates.map(norm).sorted()
-        let medianNorm = norms.count % 2 == 1 ? norms[norms.count / 2] : (norms[norms.count / 2 - 1] + norms[norms.count / 2]) / 2
+        let perStep = updates.indices.map { norm(updates[$0]) / Double(max(steps[$0], 1)) }
+        let sortedPerStep = perStep.sorted()
+        let m = sortedPerStep.count / 2
+        let medianPerStep = sortedPerStep.count % 2 == 1 ? sortedPerStep[m] : (sortedPerStep[m - 1] + sortedPerStep[m]) / 2
         let losses = updates.indices.map { k in validationLoss?(k) }
         let known = losses.compactMap { $0 }.sorted()
         let medianLoss = known.isEmpty ? nil : known[known.count / 2]
@@ -59,8 +65,8 @@ public struct UpdateChecker: Sendable {
             let cos = (n == 0 || medianVectorNorm == 0) ? 1 : dot(updates[k], median) / (n * medianVectorNorm)
             var reasons: [String] = []
             if n > normBound { reasons.append("norm \(Int(n * 1000) / 1000) exceeds bound \(normBound)") }
-            if updates.count >= 3, medianNorm > 0, n > relativeNorm * medianNorm {
-                reasons.append("norm \(Int(n * 1000) / 1000) is over \(relativeNorm)× the round median \(Int(medianNorm * 1000) / 1000)")
+            if updates.count >= 3, medianPerStep > 0, perStep[k] > relativeNorm * medianPerStep {
+                reasons.append("norm per step \(Int(perStep[k] * 10000) / 10000) is over \(relativeNorm)× the round median \(Int(medianPerStep * 10000) / 10000)")
             }
             if cos < minimumCosine { reasons.append("cosine \(Int(cos * 1000) / 1000) to the median below \(minimumCosine)") }
             if let loss = losses[k], let medianLoss, loss > lossFactor * medianLoss {
