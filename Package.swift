@@ -66,7 +66,7 @@ let package = Package(
                 // cli: ledger
                 "Ledger",
                 // cli: store
-                "ContentStore",
+                "ContentStore", "DataCatalog",
                 // cli: privacy
                 "Paillier", "Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -84,7 +84,10 @@ let package = Package(
         // tests: ledger
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
         // tests: store
-        .testTarget(name: "DataCatalogTests", dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor"]),
+        .testTarget(
+            name: "DataCatalogTests",
+            dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ContentStoreTests", dependencies: ["ContentStore"],
             resources: [.copy("Inputs")]

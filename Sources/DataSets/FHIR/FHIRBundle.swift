@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `Patient`, `Observation` and `Condition` resources of a FHIR R4 `Bundle` (JSON), checked
 /// and with every `subject.reference` resolved to a Patient of the bundle.
 ///
@@ -359,15 +361,9 @@ public struct FHIRBundle: Sendable {
         }
     }
 
-    /// A decoding error in one phrase.
+    /// A JSON parse error in one phrase.
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError { return "\(underlying)" }
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
+        let nsError = error as NSError
+        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
     }
 }
