@@ -12,6 +12,7 @@ struct MedChain: AsyncParsableCommand {
             EvaluateCommand.self,
             // commands: ledger
             // commands: store
+            DataCommand.self,
             CIDCommand.self,
             StoreCommand.self,
             // commands: privacy
