@@ -228,7 +228,8 @@ struct DataListCommand: ParsableCommand {
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
         for row in rows {
-            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            let cells = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            print(cells.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         }
     }
 }
@@ -266,9 +267,7 @@ struct DataShowCommand: ParsableCommand {
                 : "\(cid) is registered on the chain (by \(record!.owner.shortHex)…) but its manifest is not in this node's store")
         }
         let manifest: DatasetManifest
-        do { manifest = try DatasetManifest.decode(store.bytes(of: parsed, limit: 1 << 20)) } catch {
-            throw DataCommandFailure("\(cid) is not a readable dataset manifest: \(error)")
-        }
+        do { manifest = try StoredDataset(parsed, in: store).manifest } catch { throw DataCommandFailure("\(error)") }
         let registration = record.map {
             Registration(owner: $0.owner.hex, registeredAt: $0.registeredAt, epsilonBudget: $0.epsilonBudget.value,
                          epsilonSpent: $0.epsilonSpent.value)
