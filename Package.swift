@@ -69,6 +69,8 @@ let package = Package(
                 "ContentStore", "DataCatalog",
                 // cli: privacy
                 "Paillier", "Privacy",
+                // cli: federation
+                "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +84,10 @@ let package = Package(
         ),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
+        .testTarget(
+            name: "LedgerTests", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Inputs")]
+        ),
         // tests: store
         .testTarget(
             name: "DataCatalogTests",

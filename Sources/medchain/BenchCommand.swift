@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: learning
             TrainBenchCommand.self,
             // bench: ledger
+            LedgerBenchCommand.self,
             // bench: store
             CIDBenchCommand.self,
             // bench: privacy

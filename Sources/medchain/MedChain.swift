@@ -8,9 +8,11 @@ struct MedChain: AsyncParsableCommand {
         abstract: "Federated learning for hospitals, recorded on a permissioned ledger.",
         subcommands: [
             // commands: learning
+            DemoCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
             // commands: ledger
+            InitCommand.self, GenesisCommand.self, ChainCommand.self, TxCommand.self,
             // commands: store
             DataCommand.self,
             CIDCommand.self,

@@ -1,0 +1,198 @@
+import ContentStore
+import DataSets
+import Foundation
+import Ledger
+import Learning
+import Privacy
+import Tensor
+
+/// What happened in one round, as the demo reports it.
+public struct RoundRecord: Codable, Sendable {
+    public var round: Int
+    /// The hospital that aggregated (the block proposer).
+    public var master: String
+    public var accepted: [String]
+    public var rejected: [String]
+    /// Why each rejected update was left out.
+    public var reasons: [String: String]
+    /// The new global model on the evaluation set.
+    public var accuracy: Double
+    public var auc: Double
+    /// Cumulative ε spent per dataset after this round (0 without DP).
+    public var epsilon: Double
+    public var seconds: Double
+    public var reputation: [String: Int64]
+}
+
+/// Runs a published task round by round through the consortium.
+///
+/// Per round: every hospital trains from the committed global model, encodes its update,
+/// stores it and submits `SubmitUpdate`; the block commits. The master fetches the updates by
+/// CID, checks them (norm bound, cosine to the coordinate-wise median, loss on its own
+/// validation split), records reputation, aggregates the accepted ones, stores the new model
+/// and commits `CommitAggregate` — which every other node re-computes before appending.
+public final class FederatedTaskRun {
+    public let consortium: FederatedConsortium
+    public let config: FederatedTaskConfig
+    public let taskID: Hash256
+    public private(set) var global: GlobalModel
+    public private(set) var rounds: [RoundRecord] = []
+    /// Data the observer evaluates each round's model on (the common test split).
+    let evaluation: LabeledData
+    let policy = ReputationPolicy()
+    let training: LocalTraining
+    /// The noise multiplier in force (client-level DP), resolved from a target ε if needed.
+    public let noiseMultiplier: Double
+    var accountant = RDPAccountant()
+
+    public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
+        var config = config
+        if config.privacy.mode == .client, let target = config.privacy.targetEpsilon {
+            // Every hospital takes part in every round: sampling rate 1, one step per round.
+            config.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
+                targetEpsilon: target, samplingRate: 1, steps: config.rounds, delta: config.privacy.delta)
+        }
+        noiseMultiplier = config.privacy.noiseMultiplier
+        self.consortium = consortium
+        self.config = config
+        self.evaluation = evaluation
+        training = LocalTraining(config: config)
+        global = try GlobalModel.initial(config)
+        taskID = try consortium.publish(config)
+    }
+
+    /// Cumulative ε per dataset so far.
+    public var epsilonSpent: Double {
+        (try? accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
+    }
+
+    /// Runs every round (or until the target validation AUC is reached).
+    public func run(progress: ((RoundRecord) -> Void)? = nil) throws {
+        for r in 0..<config.rounds {
+            let record = try runRound(r)
+            rounds.append(record)
+            progress?(record)
+            if let target = config.targetAUC, record.auc >= target { break }
+        }
+    }
+
+    func runRound(_ r: Int) throws -> RoundRecord {
+        let started = ContinuousClock.now
+        let nodes = consortium.hospitals
+        let state = consortium.ordering.state(of: 0)
+        // 1. Local training and update submission.
+        var submissions: [(node: HospitalNode, tx: SignedTransaction, update: ModelUpdate)] = []
+        let encoder = UpdateEncoder(config: config, participants: nodes.count)
+        for node in nodes {
+            let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
+                try node.model.loadFlatParameters(global.parameters)
+                training.run(model: node.model, global: global.parameters, data: node.train,
+                             seed: config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(node.index) &* 7919)
+                let local = node.model.flatParameters()
+                return zip(local, global.parameters).map { $0 - $1 }
+            }
+            let update = try encode(delta, node: node, encoder: encoder)
+            let cid = try consortium.timing.measure(\.store) {
+                try node.store.put(bytes: [UInt8](update.encoded())).root.description
+            }
+            let tx = node.sign(.submitUpdate(SubmitUpdate(
+                task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
+                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)))
+            submissions.append((node, tx, update))
+        }
+        try consortium.commit(submissions.map(\.tx))
+
+        // 2. The master fetches, checks and aggregates.
+        let master = nodes[0]
+        let fetched = try consortium.timing.measure(\.store) {
+            try submissions.map { s -> ModelUpdate in
+                guard let record = master.ledger.application.state.update(transaction: s.tx.hash) else {
+                    throw FederationError("update of \(s.node.name) is not on the chain")
+                }
+                return try ModelUpdate(decoding: Data(master.blobs.bytes(of: record.updateCID)))
+            }
+        }
+        let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
+        let checker = UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
+        let checks = try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
+            let baseline = master.model
+            return checker.check(decoded) { k in
+                let candidate = zip(self.global.parameters, decoded[k]).map { $0 + $1 }
+                try? baseline.loadFlatParameters(candidate)
+                return baseline.evaluate(master.validation).loss
+            }
+        }
+        var reputationTxs: [SignedTransaction] = []
+        var included: [Int] = []
+        var reasons: [String: String] = [:]
+        var reputation: [String: Int64] = [:]
+        for (k, s) in submissions.enumerated() {
+            let points = state.member(s.node.key.publicKey)?.reputation ?? 0
+            let change = policy.change(from: points, passed: checks[k].passed)
+            reputation[s.node.name] = points + change
+            if change != 0 {
+                reputationTxs.append(master.sign(.reputationChange(ReputationChange(
+                    member: s.node.key.publicKey, delta: change,
+                    reason: checks[k].passed ? "round \(r): update passed checks" : "round \(r): \(checks[k].reason)"))))
+            }
+            if checks[k].passed && points + change >= config.reputationThreshold {
+                included.append(k)
+            } else {
+                reasons[s.node.name] = checks[k].passed ? "reputation \(points + change) below \(config.reputationThreshold)" : checks[k].reason
+            }
+        }
+        guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
+        let weighted = included.map { WeightedUpdate(update: fetched[$0], sampleCount: submissions[$0].node.train.count) }
+        var (next, _) = try global.next(updates: weighted, config: config)
+        if master.behaviour == .lyingMaster {
+            // The attack: commit a model that is not the aggregate of the named updates.
+            for i in stride(from: 0, to: next.parameters.count, by: 97) { next.parameters[i] += 0.05 }
+        }
+        let modelCID = try consortium.timing.measure(\.store) {
+            try master.store.put(bytes: next.blob(spec: config.modelSpec)).root.description
+        }
+        var spent: [CommitAggregate.DatasetSpend] = []
+        if config.privacy.mode == .client {
+            let before = epsilonSpent
+            try accountant.compose(samplingRate: 1, noiseMultiplier: noiseMultiplier, steps: 1)
+            let increment = max(0, epsilonSpent - before)
+            if let e = Epsilon(increment) { spent = nodes.map { .init(dataset: $0.datasetCID, epsilon: e) } }
+        }
+        let aggregateTx = master.sign(.commitAggregate(CommitAggregate(
+            task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
+            metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
+            privacySpent: spent)))
+        let (_, proposer) = try consortium.commit(reputationTxs + [aggregateTx])
+        global = next
+
+        // 3. The observer's view: the new global model on the common evaluation split.
+        let evaluated = try consortium.timing.measure(\.training) { () throws -> Evaluation in
+            try master.model.loadFlatParameters(global.parameters)
+            return master.model.evaluate(evaluation)
+        }
+        return RoundRecord(
+            round: r + 1, master: nodes[proposer].name, accepted: included.map { submissions[$0].node.name },
+            rejected: submissions.indices.filter { !included.contains($0) }.map { submissions[$0].node.name },
+            reasons: reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, epsilon: epsilonSpent,
+            seconds: (ContinuousClock.now - started).seconds, reputation: reputation)
+    }
+
+    /// Applies the node's behaviour, then the task's encoding.
+    func encode(_ delta: [Float], node: HospitalNode, encoder: UpdateEncoder) throws -> ModelUpdate {
+        switch node.behaviour {
+        case .honest, .lyingMaster:
+            return try encoder.encode(delta, noise: &node.noise)
+        case .signFlip:
+            return try encoder.encode(delta.map { -4 * $0 }, noise: &node.noise)
+        case .scale:
+            // Skips clipping: quantise the boosted delta directly.
+            return ModelUpdate(codec: config.codec, parameterCount: delta.count, values: config.codec.encode(delta.map { 10 * $0 }))
+        case .noise:
+            let norm = GaussianMechanism.norm(delta)
+            var v = (0..<delta.count).map { _ in Float(node.noise.normal()) }
+            let scale = Float(norm / max(GaussianMechanism.norm(v), 1e-12))
+            v = v.map { $0 * scale }
+            return try encoder.encode(v, noise: &node.noise)
+        }
+    }
+}
