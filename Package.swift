@@ -66,7 +66,7 @@ let package = Package(
                 // cli: ledger
                 "Ledger",
                 // cli: store
-                "ContentStore", "DataCatalog",
+                "ContentStore",
                 // cli: privacy
                 "Paillier", "Privacy",
                 // cli: federation

@@ -14,23 +14,15 @@ struct DataCommand: ParsableCommand {
         subcommands: [DataAddCommand.self, DataListCommand.self, DataShowCommand.self])
 }
 
-/// `--home DIR [--chain ID]` for the data commands.
-struct DataHomeOptions: ParsableArguments {
-    @Option(help: "The node home (key, chains, block store).")
-    var home: String
-
-    @Option(help: "Chain ID (default: the home's default chain).")
-    var chain: String?
-
-    var nodeHome: NodeHome { NodeHome(home) }
-
+// The data commands take the ledger commands' `--home DIR [--chain ID]`.
+extension LedgerHomeOptions {
     /// The block store, or nil when the home has none yet (read-only commands never create one).
     func existingStore() throws -> Blockstore? {
         let url = nodeHome.url
         for path in ["store", "keys/store.key"] where !FileManager.default.fileExists(atPath: url.appendingPathComponent(path).path) {
             return nil
         }
-        do { return try Blockstore(home: url) } catch { throw DataCommandFailure("\(error)") }
+        do { return try Blockstore(home: url) } catch { throw CommandFailure("\(error)") }
     }
 
     /// The registered datasets, or nil when the chain has no database yet.
@@ -42,22 +34,9 @@ struct DataHomeOptions: ParsableArguments {
             let (store, genesis) = try home.openStore(chainID: chain)
             return try store.loadApplication(genesis: genesis).state.datasets
         } catch {
-            throw DataCommandFailure("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
-}
-
-/// A data command failure: one line on standard error, exit status 1.
-struct DataCommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Pretty, key-sorted JSON on standard output.
-private func printDataJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 // MARK: data add
@@ -75,7 +54,7 @@ struct DataAddCommand: ParsableCommand {
             if storing fails, and nothing is stored if the file or the transaction is rejected.
             """)
 
-    @OptionGroup var options: DataHomeOptions
+    @OptionGroup var options: LedgerHomeOptions
     @Argument(help: "The dataset file.") var file: String
     @Option(help: "npz | csv | fhir (default: from the extension; .json is FHIR).") var format: String?
     @Option(help: "CSV: the label column (default: a column called 'label').") var label: String?
@@ -108,7 +87,7 @@ struct DataAddCommand: ParsableCommand {
     func run() throws {
         let home = options.nodeHome
         let key: SigningKey
-        do { key = try home.loadKey() } catch { throw DataCommandFailure("\(error)") }
+        do { key = try home.loadKey() } catch { throw CommandFailure("\(error)") }
 
         // 1. Read and describe the file; nothing is written yet.
         let prepared: PreparedDataset
@@ -117,7 +96,7 @@ struct DataAddCommand: ParsableCommand {
                 format: format.flatMap(DatasetFileFormat.init(rawValue:)), labelColumn: label, mappingPath: mapping,
                 strict: strict, seed: seed, publisher: key.publicKey.hex))
         } catch {
-            throw DataCommandFailure("\(error)")
+            throw CommandFailure("\(error)")
         }
         let manifest = prepared.manifest
         let cid = prepared.manifestCID.description
@@ -128,11 +107,11 @@ struct DataAddCommand: ParsableCommand {
             chain = try home.resolveChain(options.chain)
             genesis = try home.loadGenesis(chain)
         } catch {
-            throw DataCommandFailure("\(error)")
+            throw CommandFailure("\(error)")
         }
         let validators = genesis.validators
         guard validators.count == 1, validators.contains(key.publicKey) else {
-            throw DataCommandFailure(
+            throw CommandFailure(
                 "data add commits through the single-validator path, but chain \(chain) has \(validators.count) validator(s)"
                     + (validators.contains(key.publicKey) ? "" : " and this node (\(key.publicKey.shortHex)…) is not one of them")
                     + "; register the dataset through consensus instead")
@@ -144,7 +123,7 @@ struct DataAddCommand: ParsableCommand {
             let ledger = try home.openLedger(chainID: chain)
             node = LocalValidator(ledger: ledger, key: key)
             if let existing = ledger.application.state.dataset(cid) {
-                throw DataCommandFailure("dataset \(cid) is already registered (block \(existing.registeredAt)); nothing was changed")
+                throw CommandFailure("dataset \(cid) is already registered (block \(existing.registeredAt)); nothing was changed")
             }
             let payload = RegisterDataset(
                 manifestCID: cid, schema: manifest.schema, recordCount: UInt64(manifest.recordCount),
@@ -154,20 +133,20 @@ struct DataAddCommand: ParsableCommand {
             let proposal = try node.propose([transaction])
             if let first = proposal.rejected.first { throw LedgerError.transaction(first.rejection) }
             staged = proposal.staged
-        } catch let error as DataCommandFailure {
+        } catch let error as CommandFailure {
             throw error
         } catch {
-            throw DataCommandFailure("\(error)")
+            throw CommandFailure("\(error)")
         }
 
         // 3. Store, then commit; a failed commit takes the new pins back.
         let store: Blockstore
-        do { store = try Blockstore(home: home.url) } catch { throw DataCommandFailure("\(error)") }
+        do { store = try Blockstore(home: home.url) } catch { throw CommandFailure("\(error)") }
         let pinned: [CID]
-        do { pinned = try prepared.store(into: store) } catch { throw DataCommandFailure("\(error)") }
+        do { pinned = try prepared.store(into: store) } catch { throw CommandFailure("\(error)") }
         do { try node.commit(staged) } catch {
             prepared.unpin(pinned, from: store)
-            throw DataCommandFailure("storing succeeded but committing the RegisterDataset transaction failed, so the new pins were removed: \(error)")
+            throw CommandFailure("storing succeeded but committing the RegisterDataset transaction failed, so the new pins were removed: \(error)")
         }
 
         let issues = prepared.issues
@@ -178,7 +157,7 @@ struct DataAddCommand: ParsableCommand {
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         if json {
-            return try printDataJSON(Output(cid: cid, chain: chain, height: staged.height, transaction: transaction.hash.hex,
+            return try LedgerOutput.printJSON(Output(cid: cid, chain: chain, height: staged.height, transaction: transaction.hash.hex,
                                             epsilonBudget: epsilonBudget, manifest: manifest, skipped: issues))
         }
         print("registered dataset \(cid) in block \(staged.height) of chain \(chain)")
@@ -192,7 +171,7 @@ struct DataListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the datasets registered on the chain and which of them are in this node's store.")
 
-    @OptionGroup var options: DataHomeOptions
+    @OptionGroup var options: LedgerHomeOptions
     @Flag(help: "Print JSON.") var json = false
 
     struct Entry: Encodable {
@@ -220,7 +199,7 @@ struct DataListCommand: ParsableCommand {
                   registeredAt: record.registeredAt,
                   local: (try? CID(parsing: record.cid)).map { store?.has($0) ?? false } ?? false, own: record.owner == me)
         }
-        if json { return try printDataJSON(entries) }
+        if json { return try LedgerOutput.printJSON(entries) }
         guard !entries.isEmpty else { return print("no datasets registered") }
         let rows = [["CID", "SCHEMA", "RECORDS", "ε SPENT/BUDGET", "BLOCK", "OWNER", "LOCAL"]] + entries.map { e in
             [e.cid, e.schema, "\(e.recordCount)", "\(Epsilon(e.epsilonSpent)!)/\(Epsilon(e.epsilonBudget)!)", "\(e.registeredAt)",
@@ -240,7 +219,7 @@ struct DataShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a dataset's manifest (from this node's store) and its registration.")
 
-    @OptionGroup var options: DataHomeOptions
+    @OptionGroup var options: LedgerHomeOptions
     @Argument(help: "The manifest CID.") var cid: String
     @Flag(help: "Print JSON.") var json = false
 
@@ -259,20 +238,20 @@ struct DataShowCommand: ParsableCommand {
 
     func run() throws {
         let parsed: CID
-        do { parsed = try CID(parsing: cid) } catch { throw DataCommandFailure("\(error)") }
+        do { parsed = try CID(parsing: cid) } catch { throw CommandFailure("\(error)") }
         let record = try options.registeredDatasets()?[cid]
         guard let store = try options.existingStore(), store.has(parsed) else {
-            throw DataCommandFailure(record == nil
+            throw CommandFailure(record == nil
                 ? "\(cid) is neither in this node's store nor registered on the chain; check the CID (`medchain data list`)"
                 : "\(cid) is registered on the chain (by \(record!.owner.shortHex)…) but its manifest is not in this node's store")
         }
         let manifest: DatasetManifest
-        do { manifest = try StoredDataset(parsed, in: store).manifest } catch { throw DataCommandFailure("\(error)") }
+        do { manifest = try StoredDataset(parsed, in: store).manifest } catch { throw CommandFailure("\(error)") }
         let registration = record.map {
             Registration(owner: $0.owner.hex, registeredAt: $0.registeredAt, epsilonBudget: $0.epsilonBudget.value,
                          epsilonSpent: $0.epsilonSpent.value)
         }
-        if json { return try printDataJSON(Output(cid: cid, manifest: manifest, registration: registration)) }
+        if json { return try LedgerOutput.printJSON(Output(cid: cid, manifest: manifest, registration: registration)) }
         print("dataset \(cid)")
         Self.printSummary(manifest, budget: record.map { "\($0.epsilonBudget) (spent \($0.epsilonSpent))" })
         if let record {
