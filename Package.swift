@@ -89,7 +89,10 @@ let package = Package(
             resources: [.copy("Inputs")]
         ),
         // tests: store
-        .testTarget(name: "DataCatalogTests", dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor"]),
+        .testTarget(
+            name: "DataCatalogTests",
+            dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ContentStoreTests", dependencies: ["ContentStore"],
             resources: [.copy("Inputs")]

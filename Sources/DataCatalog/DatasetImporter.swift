@@ -21,13 +21,7 @@ public enum DatasetImporter {
         var labelCounts = [Int](repeating: 0, count: any.classCount)
         for name in order {
             let data = splits[name]!
-            let prefix = name == "validation" ? "val" : name
-            let pixels = data.features.storage.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
-            // MedMNIST stores grey images as (N, H, W) and colour ones as (N, H, W, C).
-            let imageShape = shape[0] == 1 ? [data.count, shape[1], shape[2]] : [data.count, shape[1], shape[2], shape[0]]
-            let hwc = shape[0] == 1 ? pixels : toHWC(pixels, count: data.count, shape: shape)
-            let split = [NPZWriter.Array.uint8("\(prefix)_images", shape: imageShape, hwc),
-                         NPZWriter.Array.uint8("\(prefix)_labels", shape: [data.count, 1], data.labels.map { UInt8($0) })]
+            let split = imageArrays(split: name, data)
             arrays += split
             splitCIDs[name] = try store.put(bytes: NPZWriter.archive(split)).root.description
             splitCounts[name] = data.count
@@ -43,6 +37,19 @@ public enum DatasetImporter {
         return (manifest, cid)
     }
 
+    /// One split's MedMNIST members: `<prefix>_images` (uint8, `round(x · 255)`) and
+    /// `<prefix>_labels` (uint8, N × 1), where the prefix of `validation` is `val`.
+    static func imageArrays(split name: String, _ data: LabeledData) -> [NPZWriter.Array] {
+        let shape = data.exampleShape
+        let prefix = name == "validation" ? "val" : name
+        let pixels = data.features.storage.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        // MedMNIST stores grey images as (N, H, W) and colour ones as (N, H, W, C).
+        let imageShape = shape[0] == 1 ? [data.count, shape[1], shape[2]] : [data.count, shape[1], shape[2], shape[0]]
+        let hwc = shape[0] == 1 ? pixels : toHWC(pixels, count: data.count, shape: shape)
+        return [NPZWriter.Array.uint8("\(prefix)_images", shape: imageShape, hwc),
+                NPZWriter.Array.uint8("\(prefix)_labels", shape: [data.count, 1], data.labels.map { UInt8($0) })]
+    }
+
     static func toHWC(_ chw: [UInt8], count: Int, shape: [Int]) -> [UInt8] {
         let (c, h, w) = (shape[0], shape[1], shape[2])
         var out = [UInt8](repeating: 0, count: chw.count)
@@ -55,10 +62,4 @@ public enum DatasetImporter {
         }
         return out
     }
-}
-
-/// A dataset that cannot be imported, with the reason.
-public struct CatalogError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

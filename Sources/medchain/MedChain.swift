@@ -14,6 +14,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: ledger
             InitCommand.self, GenesisCommand.self, ChainCommand.self, TxCommand.self,
             // commands: store
+            DataCommand.self,
             CIDCommand.self,
             StoreCommand.self,
             // commands: privacy
