@@ -76,7 +76,7 @@ struct DemoCommand: ParsableCommand {
                     print(text)
                 case let .round(r):
                     let rejected = r.rejected.isEmpty ? "" : "  rejected \(r.rejected.joined(separator: ","))"
-                    print("round \(r.round)/\(rounds)  master \(r.master)  accepted \(r.accepted.count)\(rejected)  ACC \(format(r.accuracy, 3))  AUC \(format(r.auc, 3))  ε \(format(r.epsilon, 2))  \(format(r.seconds, 2)) s")
+                    print("round \(r.round)/\(rounds)  master \(r.master)  accepted \(r.accepted.count)\(rejected)  val AUC \(format(r.validationAUC ?? 0, 3))  test AUC \(format(r.auc, 3))  ε \(format(r.epsilon, 2))  \(format(r.seconds, 2)) s")
                 case let .verified(chain):
                     print("chain verify: \(chain.verified ? "OK" : "FAILED: \(chain.problem ?? "")") (height \(chain.height), \(chain.transactions) transactions)")
                 }

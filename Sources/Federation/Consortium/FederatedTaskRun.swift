@@ -15,13 +15,21 @@ public struct RoundRecord: Codable, Sendable {
     public var rejected: [String]
     /// Why each rejected update was left out.
     public var reasons: [String: String]
-    /// The new global model on the evaluation set.
+    /// The new global model on the evaluation set (the observer's view, never used to decide).
     public var accuracy: Double
     public var auc: Double
+    /// The new global model's AUC on all hospitals' validation data, computed from the score
+    /// histograms each hospital shares (no prediction leaves a hospital).
+    public var validationAUC: Double?
     /// Cumulative ε spent per dataset after this round (0 without DP).
     public var epsilon: Double
     public var seconds: Double
     public var reputation: [String: Int64]
+
+    enum CodingKeys: String, CodingKey {
+        case round, master, accepted, rejected, reasons, accuracy, auc, epsilon, seconds, reputation
+        case validationAUC = "validation_auc"
+    }
 }
 
 /// Runs a published task round by round through the consortium.
@@ -36,6 +44,8 @@ public final class FederatedTaskRun {
     public let config: FederatedTaskConfig
     public let taskID: Hash256
     public private(set) var global: GlobalModel
+    /// The released model: the round with the best federated validation AUC (the latest on ties).
+    public private(set) var best: GlobalModel
     public private(set) var rounds: [RoundRecord] = []
     /// Data the observer evaluates each round's model on (the common test split).
     let evaluation: LabeledData
@@ -58,6 +68,7 @@ public final class FederatedTaskRun {
         self.evaluation = evaluation
         training = LocalTraining(config: config)
         global = try GlobalModel.initial(config)
+        best = global
         taskID = try consortium.publish(config)
     }
 
@@ -66,13 +77,19 @@ public final class FederatedTaskRun {
         (try? accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
     }
 
-    /// Runs every round (or until the target validation AUC is reached).
+    /// Runs every round, or until the federated validation AUC reaches the task's target.
     public func run(progress: ((RoundRecord) -> Void)? = nil) throws {
+        var bestAUC = -Double.infinity
         for r in 0..<config.rounds {
             let record = try runRound(r)
             rounds.append(record)
             progress?(record)
-            if let target = config.targetAUC, record.auc >= target { break }
+            let validation = record.validationAUC ?? 0
+            if validation >= bestAUC {
+                bestAUC = validation
+                best = global
+            }
+            if let target = config.targetAUC, validation >= target { break }
         }
     }
 
@@ -166,15 +183,23 @@ public final class FederatedTaskRun {
         let (_, proposer) = try consortium.commit(reputationTxs + [aggregateTx])
         global = next
 
-        // 3. The observer's view: the new global model on the common evaluation split.
-        let evaluated = try consortium.timing.measure(\.training) { () throws -> Evaluation in
+        // 3. Each hospital scores the new model on its own validation data and shares only a
+        //    histogram; the observer also scores it on the common evaluation split.
+        let (evaluated, validationAUC) = try consortium.timing.measure(\.training) { () throws -> (Evaluation, Double?) in
+            var histograms: [(positives: [Int], negatives: [Int])] = []
+            for node in nodes where node.validation.count > 0 {
+                try node.model.loadFlatParameters(global.parameters)
+                histograms.append(FederatedThreshold.histogram(scores: node.model.evaluate(node.validation).probabilities,
+                                                              labels: node.validation.labels))
+            }
             try master.model.loadFlatParameters(global.parameters)
-            return master.model.evaluate(evaluation)
+            return (master.model.evaluate(evaluation), FederatedThreshold.auc(from: histograms))
         }
         return RoundRecord(
             round: r + 1, master: nodes[proposer].name, accepted: included.map { submissions[$0].node.name },
             rejected: submissions.indices.filter { !included.contains($0) }.map { submissions[$0].node.name },
-            reasons: reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, epsilon: epsilonSpent,
+            reasons: reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, validationAUC: validationAUC,
+            epsilon: epsilonSpent,
             seconds: (ContinuousClock.now - started).seconds, reputation: reputation)
     }
 

@@ -68,7 +68,7 @@ public struct ConsortiumDemo {
         let run = try FederatedTaskRun(consortium: consortium, config: task, evaluation: test)
         try run.run { progress(.round($0)) }
         let globalModel = try Sequential(spec: spec)
-        try globalModel.loadFlatParameters(run.global.parameters)
+        try globalModel.loadFlatParameters(run.best.parameters)
         let histograms = shares.map { share in
             FederatedThreshold.histogram(scores: globalModel.evaluate(share.validation).probabilities, labels: share.validation.labels)
         }
@@ -79,7 +79,7 @@ public struct ConsortiumDemo {
         var hospitals: [DemoReport.Hospital] = []
         for (k, share) in shares.enumerated() {
             let model = try Sequential(spec: spec)
-            try model.loadFlatParameters(run.global.parameters)
+            try model.loadFlatParameters(run.best.parameters)
             Trainer(model: model, configuration: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
                 .fit(train: share.train)
             let t = ownThreshold(model, share.validation)

@@ -16,6 +16,23 @@ public struct FederatedThreshold {
         return (positives, negatives)
     }
 
+    /// ROC AUC from summed histograms: the probability that a positive scores in a higher bin
+    /// than a negative, ties within a bin counting one half (exact up to the bin width).
+    public static func auc(from histograms: [(positives: [Int], negatives: [Int])]) -> Double? {
+        var positives = [Int](repeating: 0, count: bins), negatives = positives
+        for h in histograms {
+            for b in 0..<bins { positives[b] += h.positives[b]; negatives[b] += h.negatives[b] }
+        }
+        let p = positives.reduce(0, +), n = negatives.reduce(0, +)
+        guard p > 0, n > 0 else { return nil }
+        var below = 0.0, wins = 0.0
+        for b in 0..<bins {
+            wins += Double(positives[b]) * (below + 0.5 * Double(negatives[b]))
+            below += Double(negatives[b])
+        }
+        return wins / (Double(p) * Double(n))
+    }
+
     /// The threshold from summed histograms; 0.5 when there is no validation data.
     public static func threshold(from histograms: [(positives: [Int], negatives: [Int])]) -> Double {
         var positives = [Int](repeating: 0, count: bins), negatives = positives
