@@ -58,8 +58,12 @@ public final class FederatedConsortium {
                              train: share.train, validation: share.validation, spec: spec, seed: seed &+ UInt64(i) &* 7919)
         }
         for node in hospitals {
-            node.blobs = LocalFirstBlobSource(local: node.store, peers: hospitals.filter { $0 !== node }.map(\.store))
-            node.ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+            let peers = hospitals.filter { $0 !== node }.map(\.store)
+            node.blobs = LocalFirstBlobSource(local: node.store, peers: peers)
+            // Re-checking an aggregate needs the updates' bytes, not a durable copy of them.
+            node.ledger.application.domainValidators = [
+                AggregateVerifier(blobs: LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)),
+            ]
         }
         ordering = SingleValidatorOrdering(ledgers: hospitals.map(\.ledger), validatorKey: keys[0],
                                            validatorIndex: 0, clock: clock)

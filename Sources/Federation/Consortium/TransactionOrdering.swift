@@ -1,4 +1,6 @@
 import Ledger
+import Synchronization
+import Tensor
 
 /// How transactions become committed blocks: the consensus seam.
 ///
@@ -54,10 +56,17 @@ public final class SingleValidatorOrdering: TransactionOrdering {
             throw FederationError("transaction \(first.hash.hex.prefix(12))… was rejected: \(first.rejection)")
         }
         let committed = try validator.commit(proposal.staged)
-        for (i, ledger) in ledgers.enumerated() where i != validatorIndex {
-            do { try ledger.append(committed) } catch {
-                throw FederationError("node \(i) refused block \(committed.block.header.height): \(error)")
+        // Replicas are independent (own database, own verifier): they re-execute in parallel.
+        let replicas = ledgers.indices.filter { $0 != validatorIndex }
+        let failures = Mutex<[(Int, String)]>([])
+        Parallel.forEach(replicas.count) { j in
+            let i = replicas[j]
+            do { try ledgers[i].append(committed) } catch {
+                failures.withLock { $0.append((i, "\(error)")) }
             }
+        }
+        if let (i, reason) = failures.withLock({ $0.min { $0.0 < $1.0 } }) {
+            throw FederationError("node \(i) refused block \(committed.block.header.height): \(reason)")
         }
         return (committed, validatorIndex)
     }

@@ -107,12 +107,16 @@ public struct ModelUpdate: Sendable, Equatable {
             throw UpdateFormatError("dense update has \(count) values for \(parameterCount) parameters")
         }
         let codec = FixedPointCodec(bits: bits, range: range)
-        var values = [Int32]()
-        values.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            let v = try read(Int32.self)
-            guard abs(Int64(v)) <= Int64(codec.maxLevel) else { throw UpdateFormatError("value \(v) outside the \(bits)-bit range") }
-            values.append(v)
+        // Values are little-endian Int32s: copy them in bulk, then range-check.
+        var values = [Int32](repeating: 0, count: Int(count))
+        let start = at
+        values.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + Int(count) * 4)])) }
+        }
+        if Int32(1).littleEndian != 1 { values = values.map { Int32(littleEndian: $0) } }
+        let limit = codec.maxLevel
+        if let bad = values.first(where: { $0 > limit || $0 < -limit }) {
+            throw UpdateFormatError("value \(bad) outside the \(bits)-bit range")
         }
         self.init(codec: codec, parameterCount: Int(parameterCount), indices: indices, values: values)
     }

@@ -15,11 +15,16 @@ public final class AggregateVerifier: DomainValidator {
     let blobs: any BlobSource
     /// Homomorphic aggregates carry their decrypted sums in a separate blob; see `EncryptedRound`.
     let cache = Mutex<[String: GlobalModel]>([:])
+    /// Transactions already re-computed successfully. The verdict is a pure function of the
+    /// transaction and the committed chain before it, so a validator that checks a transaction
+    /// at admission, again while proposing and again while staging the block does the work once.
+    let verified = Mutex<Set<Hash256>>([])
 
     public init(blobs: any BlobSource) { self.blobs = blobs }
 
     public func validate(_ transaction: SignedTransaction, context: DomainValidationContext) throws {
         guard case .commitAggregate(let aggregate) = transaction.transaction.payload else { return }
+        if verified.withLock({ $0.contains(transaction.hash) }) { return }
         guard let task = context.state.task(aggregate.task) else { return }  // the ledger reports it
         let config = try FederatedTaskConfig(publishTask: task.spec)
         let recomputed = try model(after: Int(aggregate.round) + 1, task: aggregate.task, config: config,
@@ -29,6 +34,7 @@ public final class AggregateVerifier: DomainValidator {
             throw FederationError("round \(aggregate.round) aggregate does not recompute: the update blobs give model \(cid), the transaction claims \(aggregate.modelCID)")
         }
         cache.withLock { $0[cid] = recomputed }
+        verified.withLock { _ = $0.insert(transaction.hash) }
     }
 
     /// The global model after `rounds` aggregated rounds. `pending` is the aggregate being
