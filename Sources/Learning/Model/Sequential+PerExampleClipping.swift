@@ -29,15 +29,18 @@ extension Sequential {
     /// adds noise to.
     ///
     /// Per worker slice ("ghost norm" clipping, after Goodfellow 2015 and Li et al. 2022):
-    /// 1. one forward pass in training mode (dropout masks stay in the scratch and are reused);
+    /// 1. one forward pass in training mode (dropout masks stay in the scratch);
     /// 2. the loss gradient of each example with scale 1;
     /// 3. a first backward pass that only propagates and adds up each example's squared
     ///    parameter-gradient norm layer by layer (`Layer.backwardPerExampleNorms`);
-    /// 4. each row of the logit gradient multiplied by cᵢ;
-    /// 5. the ordinary backward pass, whose batch gradient is then Σᵢ cᵢ gᵢ because backward is
-    ///    linear in the logit gradient.
-    /// No per-example gradient of the whole model is ever stored. The cost is one forward and
-    /// two backward passes. An empty batch (`count == 0`) zeroes the gradients.
+    /// 4. cᵢ from the norms;
+    /// 5. for each layer with parameters, row i of its output gradient (kept from pass 1)
+    ///    multiplied by cᵢ and only the parameter part of `backward` run (`dx` nil): the
+    ///    parameter gradient is linear in each example's output gradient, so the batch gradient
+    ///    is then Σᵢ cᵢ gᵢ. Nothing is propagated a second time.
+    /// No per-example gradient of the whole model is ever stored. The cost is one forward pass,
+    /// one backward pass and a second computation of the parameter gradients. An empty batch
+    /// (`count == 0`) zeroes the gradients.
     ///
     /// - Parameters:
     ///   - inputs: `count` examples, `inputCount` floats each.
@@ -80,8 +83,8 @@ extension Worker {
     /// One worker's slice of `computeClippedGradientSum`; writes ‖gᵢ‖ to `norms` and returns
     /// the loss sum, the correct count and how many examples were clipped.
     ///
-    /// Layers below `lowest` (the first layer with parameters) are skipped in both backward
-    /// passes: nothing below them needs a gradient.
+    /// Layers below `lowest` (the first layer with parameters) are skipped: nothing below them
+    /// needs a gradient.
     func clippedStep(layers: [any Layer], lowest: Int, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                      count: Int, clipNorm: Double, classes: Int, seed: UInt64,
                      norms: UnsafeMutablePointer<Double>) -> (loss: Double, correct: Int, clipped: Int) {
@@ -100,26 +103,36 @@ extension Worker {
             if best == labels[i] { correct += 1 }
         }
         func input(_ l: Int) -> UnsafePointer<Float> { l == 0 ? inputs : UnsafePointer(activations[l - 1]) }
-        // Pass 1: squared per-example norms. It overwrites gradients[0..<last] but not dz.
+        // Pass 1: squared per-example norms; leaves each layer's output gradient in gradients[l].
         norms.update(repeating: 0, count: count)
         for l in stride(from: last, through: lowest, by: -1) {
             layers[l].backwardPerExampleNorms(input(l), activations[l], gradients[l], l == lowest ? nil : gradients[l - 1],
                                               batch: count, scratch: scratches[l], squaredNorms: norms)
         }
         var clipped = 0
+        var factors = [Float](repeating: 1, count: count)
         for i in 0..<count {
             let norm = norms[i].squareRoot()
             norms[i] = norm
             let factor = Sequential.clippingFactor(norm: norm, clipNorm: clipNorm)
-            guard factor < 1 else { continue }
-            clipped += 1
-            let row = dz + i * classes
-            for j in 0..<classes { row[j] = Float(Double(row[j]) * factor) }
+            if factor < 1 {
+                clipped += 1
+                factors[i] = Float(factor)
+            }
         }
-        // Pass 2: the ordinary backward of the clipped logit gradients.
-        for l in stride(from: last, through: lowest, by: -1) {
-            layers[l].backward(input(l), activations[l], gradients[l], l == lowest ? nil : gradients[l - 1],
-                               batch: count, scratch: scratches[l])
+        // Pass 2: every layer's output gradient from pass 1 is still in `gradients[l]`, and a
+        // layer's parameter gradient is linear in each example's row of it, so scaling row i
+        // by cᵢ and running the parameter part of backward (no input gradient) gives Σᵢ cᵢ gᵢ
+        // without propagating through the network again.
+        for l in lowest...last where !layers[l].parameters.isEmpty {
+            if clipped > 0 {
+                let width = layers[l].outputCount
+                for i in 0..<count where factors[i] < 1 {
+                    let row = gradients[l] + i * width
+                    for j in 0..<width { row[j] *= factors[i] }
+                }
+            }
+            layers[l].backward(input(l), activations[l], gradients[l], nil, batch: count, scratch: scratches[l])
         }
         return (loss, correct, clipped)
     }

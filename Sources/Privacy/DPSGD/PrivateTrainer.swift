@@ -238,13 +238,17 @@ public final class PrivateTrainer {
 }
 
 extension SeededGenerator {
-    /// Two independent standard normal samples (Box–Muller, both outputs used).
+    /// Two independent standard normal samples by Marsaglia's polar method: a point uniform in
+    /// the unit disc (accepted with probability π/4), scaled by √(−2 ln s / s). Exact like
+    /// Box–Muller, but without sin and cos, which made noise a quarter of a DP-SGD step.
     @inline(__always)
     mutating func normalPair() -> (Double, Double) {
-        var u1 = uniform()
-        while u1 == 0 { u1 = uniform() }
-        let r = (-2 * log(u1)).squareRoot()
-        let theta = 2 * Double.pi * uniform()
-        return (r * cos(theta), r * sin(theta))
+        while true {
+            let u = 2 * uniform() - 1, v = 2 * uniform() - 1
+            let s = u * u + v * v
+            guard s < 1, s > 0 else { continue }
+            let f = (-2 * log(s) / s).squareRoot()
+            return (u * f, v * f)
+        }
     }
 }
