@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: ledger
             // bench: store
             // bench: privacy
+            DPSGDBenchCommand.self,
             PaillierBenchCommand.self,
         ]
     )
