@@ -52,7 +52,7 @@ let package = Package(
         // targets: privacy
         .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
         .target(name: "Paillier", dependencies: ["CGMP"]),
-        .target(name: "Privacy", dependencies: ["Tensor"]),
+        .target(name: "Privacy", dependencies: ["Tensor", "DataSets", "Learning"]),
         // targets: federation
         .target(
             name: "Federation",
@@ -99,7 +99,7 @@ let package = Package(
         ),
         // tests: privacy
         .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
-        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor"], resources: [.copy("Inputs")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor", "DataSets", "Learning"], resources: [.copy("Inputs")]),
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],

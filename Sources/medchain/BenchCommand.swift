@@ -13,6 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: store
             CIDBenchCommand.self,
             // bench: privacy
+            DPSGDBenchCommand.self,
             PaillierBenchCommand.self,
         ]
     )
