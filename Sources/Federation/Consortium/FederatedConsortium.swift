@@ -58,12 +58,12 @@ public final class FederatedConsortium {
                              train: share.train, validation: share.validation, spec: spec, seed: seed &+ UInt64(i) &* 7919)
         }
         for node in hospitals {
+            // Each update stays durable in the store of the hospital that made it; the master and
+            // the validators fetch (hash-checked) bytes to aggregate and re-check, without
+            // writing copies. `chain verify` later fetches from the same peers.
             let peers = hospitals.filter { $0 !== node }.map(\.store)
-            node.blobs = LocalFirstBlobSource(local: node.store, peers: peers)
-            // Re-checking an aggregate needs the updates' bytes, not a durable copy of them.
-            node.ledger.application.domainValidators = [
-                AggregateVerifier(blobs: LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)),
-            ]
+            node.blobs = LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)
+            node.ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
         }
         ordering = SingleValidatorOrdering(ledgers: hospitals.map(\.ledger), validatorKey: keys[0],
                                            validatorIndex: 0, clock: clock)
