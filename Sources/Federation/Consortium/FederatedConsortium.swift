@@ -4,6 +4,7 @@ import DataSets
 import Foundation
 import Ledger
 import Learning
+import Paillier
 import Tensor
 
 /// A consortium of hospitals in one process, each with its own keys, encrypted store and ledger
@@ -25,8 +26,13 @@ public final class FederatedConsortium {
 
     public let chainID: String
     public let hospitals: [HospitalNode]
-    /// The member that publishes tasks (and, with homomorphic encryption, holds the key).
+    /// The member that publishes tasks and, with homomorphic encryption, holds the Paillier
+    /// private key. It never aggregates and sees only the decrypted sum of a round; a later
+    /// issue splits the key between several holders (threshold Paillier).
     public let publisher: SigningKey
+    /// The publisher's own store (its public key, decrypted sums).
+    public let officeStore: Blockstore
+    public private(set) var homomorphicKey: PaillierPrivateKey?
     public let ordering: any TransactionOrdering
     public let clock: ManualClock
     public var timing = PhaseTiming()
@@ -52,6 +58,7 @@ public final class FederatedConsortium {
         members.append(Genesis.Member(name: "consortium-office", publicKey: publisher.publicKey,
                                       roles: [.taskPublisher, .auditor], reputation: Self.initialReputation))
         let genesis = Genesis(chainID: chainID, genesisTime: clock.now(), members: members)
+        officeStore = try Blockstore(home: directory.appendingPathComponent("consortium-office"))
         hospitals = try shares.enumerated().map { i, share in
             try HospitalNode(index: i, name: share.name, key: keys[i],
                              home: directory.appendingPathComponent(share.name), genesis: genesis,
@@ -61,7 +68,7 @@ public final class FederatedConsortium {
             // Each update stays durable in the store of the hospital that made it; the master and
             // the validators fetch (hash-checked) bytes to aggregate and re-check, without
             // writing copies. `chain verify` later fetches from the same peers.
-            let peers = hospitals.filter { $0 !== node }.map(\.store)
+            let peers = hospitals.filter { $0 !== node }.map(\.store) + [officeStore]
             node.blobs = LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)
             node.ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
         }
@@ -107,6 +114,15 @@ public final class FederatedConsortium {
                 labelCounts: manifest.labelCounts.map(UInt64.init), epsilonBudget: budget))))
         }
         try commit(txs)
+    }
+
+    /// The publisher makes a Paillier key pair and stores the public key (JWK) for the hospitals.
+    /// - Returns: the public key's CID.
+    public func makeHomomorphicKey(bits: Int = 2048) throws -> String {
+        let key = try timing.measure(\.crypto) { PaillierPrivateKey.generate(bits: bits) }
+        homomorphicKey = key
+        let jwk = PaillierJWK.encode(publicKey: key.publicKey, kid: "medchain-office")
+        return try timing.measure(\.store) { try officeStore.put(bytes: Array(jwk.utf8)).root.description }
     }
 
     /// Publishes a task over every hospital's dataset; returns the task ID.

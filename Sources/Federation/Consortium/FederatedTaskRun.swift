@@ -3,6 +3,7 @@ import DataSets
 import Foundation
 import Ledger
 import Learning
+import Paillier
 import Privacy
 import Tensor
 
@@ -54,6 +55,8 @@ public final class FederatedTaskRun {
     /// The noise multiplier in force (client-level DP), resolved from a target ε if needed.
     public let noiseMultiplier: Double
     var accountant = RDPAccountant()
+    var homomorphic: HomomorphicAggregation?
+    var encryptors: [PaillierEncryptor] = []
 
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
         var config = config
@@ -63,6 +66,21 @@ public final class FederatedTaskRun {
                 targetEpsilon: target, samplingRate: 1, steps: config.rounds, delta: config.privacy.delta)
         }
         noiseMultiplier = config.privacy.noiseMultiplier
+        if config.privacy.homomorphic {
+            guard config.privacy.partialFraction >= 1 else {
+                throw FederationError("homomorphic aggregation sums dense updates; it cannot be combined with partial sharing")
+            }
+            config.homomorphicKeyCID = try consortium.makeHomomorphicKey()
+            config.weightBound = consortium.hospitals.map(\.train.count).max() ?? 1
+            config.parties = consortium.hospitals.count
+            let key = consortium.homomorphicKey!.publicKey
+            homomorphic = try HomomorphicAggregation(publicKey: key, codec: config.codec, weightBound: config.weightBound,
+                                                     parties: config.parties)
+            // Each hospital builds its own fixed-base encryption tables from the public key.
+            encryptors = try consortium.timing.measure(\.crypto) {
+                consortium.hospitals.map { _ in PaillierEncryptor(publicKey: key) }
+            }
+        }
         self.consortium = consortium
         self.config = config
         self.evaluation = evaluation
@@ -109,9 +127,14 @@ public final class FederatedTaskRun {
                 return zip(local, global.parameters).map { $0 - $1 }
             }
             let update = try encode(delta, node: node, encoder: encoder)
-            let cid = try consortium.timing.measure(\.store) {
-                try node.store.put(bytes: [UInt8](update.encoded())).root.description
+            var blob = [UInt8](update.encoded())
+            if let he = homomorphic {
+                blob = try consortium.timing.measure(\.crypto) {
+                    try he.encrypt(update, weight: node.train.count, encryptor: encryptors[node.index])
+                        .encoded(keyBits: he.publicKey.bits)
+                }
             }
+            let cid = try consortium.timing.measure(\.store) { try node.store.put(bytes: blob).root.description }
             let tx = node.sign(.submitUpdate(SubmitUpdate(
                 task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
                 norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)))
@@ -121,17 +144,20 @@ public final class FederatedTaskRun {
 
         // 2. The master fetches, checks and aggregates.
         let master = nodes[0]
-        let fetched = try consortium.timing.measure(\.store) {
-            try submissions.map { s -> ModelUpdate in
+        let blobs = try consortium.timing.measure(\.store) {
+            try submissions.map { s -> [UInt8] in
                 guard let record = master.ledger.application.state.update(transaction: s.tx.hash) else {
                     throw FederationError("update of \(s.node.name) is not on the chain")
                 }
-                return try ModelUpdate(decoding: Data(master.blobs.bytes(of: record.updateCID)))
+                return try master.blobs.bytes(of: record.updateCID)
             }
         }
-        let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
+        // Encrypted updates cannot be inspected: the checks then see only the norm each
+        // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
+        let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: Data($0)) } : []
+        let decoded = homomorphic == nil ? fetched.map { $0.codec.decode($0.denseValues()) } : []
         let checker = UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
-        let checks = try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
+        let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker) : try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
             let baseline = master.model
             let steps = submissions.map { ($0.node.train.count + config.batchSize - 1) / config.batchSize * config.localEpochs }
             return checker.check(decoded, steps: steps) { k in
@@ -160,14 +186,22 @@ public final class FederatedTaskRun {
             }
         }
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
-        let weighted = included.map { WeightedUpdate(update: fetched[$0], sampleCount: submissions[$0].node.train.count) }
-        var (next, _) = try global.next(updates: weighted, config: config)
+        var next: GlobalModel
+        var modelMetadata: [String: String] = [:]
+        if let he = homomorphic {
+            (next, modelMetadata) = try encryptedAggregate(he, blobs: included.map { blobs[$0] },
+                                                           weight: included.reduce(0) { $0 + submissions[$1].node.train.count },
+                                                           master: master)
+        } else {
+            let weighted = included.map { WeightedUpdate(update: fetched[$0], sampleCount: submissions[$0].node.train.count) }
+            next = try global.next(updates: weighted, config: config).0
+        }
         if master.behaviour == .lyingMaster {
             // The attack: commit a model that is not the aggregate of the named updates.
             for i in stride(from: 0, to: next.parameters.count, by: 97) { next.parameters[i] += 0.05 }
         }
         let modelCID = try consortium.timing.measure(\.store) {
-            try master.store.put(bytes: next.blob(spec: config.modelSpec)).root.description
+            try master.store.put(bytes: next.blob(spec: config.modelSpec, metadata: modelMetadata)).root.description
         }
         var spent: [CommitAggregate.DatasetSpend] = []
         if config.privacy.mode == .client {
@@ -201,6 +235,35 @@ public final class FederatedTaskRun {
             reasons: reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, validationAUC: validationAUC,
             epsilon: epsilonSpent,
             seconds: (ContinuousClock.now - started).seconds, reputation: reputation)
+    }
+
+    /// Checks of encrypted updates: only the declared norms can be compared.
+    func declaredChecks(_ txs: [SignedTransaction], checker: UpdateChecker) -> [UpdateCheck] {
+        let norms: [Double] = txs.map { tx in
+            if case .submitUpdate(let s) = tx.transaction.payload { return s.norm }
+            return 0
+        }
+        let unit = norms.map { n -> [Float] in [Float(n)] }
+        let steps = consortium.hospitals.map { ($0.train.count + config.batchSize - 1) / config.batchSize * config.localEpochs }
+        return checker.check(unit, steps: steps, validationLoss: nil)
+    }
+
+    /// The encrypted round: the master multiplies the ciphertexts, the key holder decrypts the
+    /// sum only, and the model follows from the integer sums exactly as in plaintext.
+    func encryptedAggregate(_ he: HomomorphicAggregation, blobs: [[UInt8]], weight: Int,
+                            master: HospitalNode) throws -> (GlobalModel, [String: String]) {
+        let (sum, sums) = try consortium.timing.measure(\.crypto) { () throws -> (EncryptedVector, DecryptedSums) in
+            let vectors = try blobs.map { try EncryptedVector(decoding: $0, publicKey: he.publicKey) }
+            let sum = try he.sum(vectors)
+            let numerators = try he.decryptSums(sum, totalWeight: weight, key: consortium.homomorphicKey!)
+            return (sum, DecryptedSums(totalWeight: Int64(weight), numerators: numerators))
+        }
+        let (sumCID, sumsCID) = try consortium.timing.measure(\.store) {
+            (try master.store.put(bytes: sum.encoded(keyBits: he.publicKey.bits)).root.description,
+             try consortium.officeStore.put(bytes: sums.encoded()).root.description)
+        }
+        let next = global.applying(delta: sums.delta(codec: config.codec), config: config)
+        return (next, [GlobalModel.encryptedSumKey: sumCID, GlobalModel.decryptedSumsKey: sumsCID])
     }
 
     /// Applies the node's behaviour, then the task's encoding.

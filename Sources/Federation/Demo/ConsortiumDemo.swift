@@ -108,6 +108,8 @@ public struct ConsortiumDemo {
             timing: .init(totalSeconds: total, trainingSeconds: t.training, ledgerSeconds: t.ledger,
                           storeSeconds: t.store, cryptoSeconds: t.crypto),
             threshold: federatedThreshold,
+            modelSHA256: run.global.parameters.withUnsafeBytes { Hash256.sha256([UInt8]($0)).hex },
+            releasedRound: run.best.round,
             configuration: ["data": c.dataPath, "hospitals": "\(c.hospitals)", "alpha": "\(c.alpha)",
                             "rounds": "\(c.rounds)", "local_epochs": "\(c.localEpochs)",
                             "aggregation": "\(c.aggregation)", "server": "\(c.serverOptimizer)", "seed": "\(c.seed)",

@@ -78,5 +78,16 @@ public struct DemoReport: Codable, Sendable {
     public var timing: Timing
     /// The federated decision threshold (from the hospitals' validation histograms).
     public var threshold: Double
+    /// SHA-256 of the last round's global parameters (little-endian Float32s): equal across
+    /// plaintext and homomorphic runs of the same seed.
+    public var modelSHA256: String
+    /// The round whose model was released (best federated validation AUC).
+    public var releasedRound: Int
     public var configuration: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case hospitals, centralized, mean, rounds, chain, privacy, timing, threshold, configuration
+        case modelSHA256 = "model_sha256"
+        case releasedRound = "released_round"
+    }
 }

@@ -32,6 +32,11 @@ public struct FederatedTaskConfig: Sendable, Equatable {
     public var targetAUC: Double?
     /// Seeds the initial model; the initial global model is `Sequential(spec, seed)`.
     public var seed: UInt64
+    /// With homomorphic encryption: the CID of the key holder's public key (JWK), the largest
+    /// sample count of one hospital and the number of hospitals (they size the packing slots).
+    public var homomorphicKeyCID: String?
+    public var weightBound: Int = 0
+    public var parties: Int = 0
 
     public init(name: String = "task", modelSpec: ModelSpec, rounds: Int = 20, clientsPerRound: Int = 0,
                 localEpochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0.9,
@@ -78,6 +83,8 @@ public struct FederatedTaskConfig: Sendable, Equatable {
             numbers["server_beta2"] = Double(b2); numbers["server_tau"] = Double(tau)
         }
         if let targetAUC { numbers["target_auc"] = targetAUC }
+        numbers["he_weight_bound"] = Double(weightBound)
+        numbers["he_parties"] = Double(parties)
         let policy = LedgerPrivacyPolicy(
             mode: privacy.ledgerMode, epsilonPerRound: .zero, delta: privacy.delta,
             clippingNorm: privacy.mode == .none ? Double(updateClipNorm) : privacy.clipNorm,
@@ -85,7 +92,8 @@ public struct FederatedTaskConfig: Sendable, Equatable {
         return PublishTask(
             name: name, modelSpec: String(decoding: modelSpec.canonicalJSON(), as: UTF8.self), datasets: datasets,
             datasetSchema: datasetSchema, rounds: UInt32(rounds), hyperParameters: NamedValues(numbers)!,
-            aggregation: "\(aggregation);server=\(serverOptimizer)", privacy: policy)
+            aggregation: "\(aggregation);server=\(serverOptimizer)" + (homomorphicKeyCID.map { ";he=\($0)" } ?? ""),
+            privacy: policy)
     }
 
     /// Reads the configuration back from a published task.
@@ -132,6 +140,9 @@ public struct FederatedTaskConfig: Sendable, Equatable {
             updateClipNorm: Float(try number("update_clip_norm")), privacy: privacy,
             reputationThreshold: Int64(try number("reputation_threshold")), targetAUC: h["target_auc"],
             seed: UInt64(try number("seed")))
+        homomorphicKeyCID = parts.dropFirst().first { $0.hasPrefix("he=") }.map { String($0.dropFirst(3)) }
+        weightBound = Int(h["he_weight_bound"] ?? 0)
+        parties = Int(h["he_parties"] ?? 0)
     }
 }
 

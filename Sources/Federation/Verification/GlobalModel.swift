@@ -35,15 +35,22 @@ public struct GlobalModel: Sendable {
 
     /// The model as a safetensors blob (PyTorch `state_dict` names, spec in the metadata): the
     /// bytes whose CID a `CommitAggregate` carries.
-    public func blob(spec: ModelSpec) throws -> [UInt8] {
+    ///
+    /// - Parameter metadata: extra entries (the homomorphic path records the CIDs of the
+    ///   encrypted and decrypted sums the model was computed from).
+    public func blob(spec: ModelSpec, metadata: [String: String] = [:]) throws -> [UInt8] {
         let model = try Sequential(spec: spec, seed: 0, workerCount: 1)
         try model.loadFlatParameters(parameters)
-        return [UInt8](ModelFile.encode(model, metadata: ["medchain.round": String(round)]))
+        return [UInt8](ModelFile.encode(model, metadata: metadata.merging(["medchain.round": String(round)]) { $1 }))
     }
 
-    /// The CID `ipfs add` would print for `blob(spec:)`.
-    public func cid(spec: ModelSpec) throws -> String {
-        var source = MemoryByteSource(try blob(spec: spec))
+    /// The CID `ipfs add` would print for `blob(spec:metadata:)`.
+    public func cid(spec: ModelSpec, metadata: [String: String] = [:]) throws -> String {
+        var source = MemoryByteSource(try blob(spec: spec, metadata: metadata))
         return try UnixFSImporter().cid(of: &source).description
     }
+
+    /// Metadata keys of a homomorphically aggregated model.
+    public static let encryptedSumKey = "medchain.he_encrypted_sum"
+    public static let decryptedSumsKey = "medchain.he_decrypted_sums"
 }
