@@ -55,6 +55,9 @@ public final class FederatedTaskRun {
     /// The noise multiplier in force (client-level DP), resolved from a target ε if needed.
     public let noiseMultiplier: Double
     var accountant = RDPAccountant()
+    /// Sample-level DP: each hospital's noise multiplier, sampling rate, steps per round and
+    /// accountant (ε is per dataset; each hospital's data sees only its own DP-SGD steps).
+    var samplePrivacy: [(sigma: Double, rate: Double, stepsPerRound: Int, accountant: RDPAccountant)] = []
     var homomorphic: HomomorphicAggregation?
     var encryptors: [PaillierEncryptor] = []
 
@@ -66,6 +69,17 @@ public final class FederatedTaskRun {
                 targetEpsilon: target, samplingRate: 1, steps: config.rounds, delta: config.privacy.delta)
         }
         noiseMultiplier = config.privacy.noiseMultiplier
+        if config.privacy.mode == .sample {
+            samplePrivacy = try consortium.hospitals.map { node in
+                let plan = PrivateTrainer.plan(datasetSize: node.train.count, batchSize: config.batchSize)
+                let perRound = plan.stepsPerEpoch * config.localEpochs
+                let sigma = try config.privacy.targetEpsilon.map {
+                    try NoiseCalibration.noiseMultiplier(targetEpsilon: $0, samplingRate: plan.samplingRate,
+                                                         steps: perRound * config.rounds, delta: config.privacy.delta)
+                } ?? config.privacy.noiseMultiplier
+                return (sigma, plan.samplingRate, perRound, RDPAccountant())
+            }
+        }
         if config.privacy.homomorphic {
             guard config.privacy.partialFraction >= 1 else {
                 throw FederationError("homomorphic aggregation sums dense updates; it cannot be combined with partial sharing")
@@ -90,9 +104,13 @@ public final class FederatedTaskRun {
         taskID = try consortium.publish(config)
     }
 
-    /// Cumulative ε per dataset so far.
+    /// Cumulative ε so far: per dataset under sample-level DP (the largest is reported), for
+    /// every hospital's contribution under client-level DP.
     public var epsilonSpent: Double {
-        (try? accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
+        if config.privacy.mode == .sample {
+            return samplePrivacy.compactMap { try? $0.accountant.epsilon(delta: config.privacy.delta).epsilon }.max() ?? 0
+        }
+        return (try? accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
     }
 
     /// Runs every round, or until the federated validation AUC reaches the task's target.
@@ -121,8 +139,20 @@ public final class FederatedTaskRun {
         for node in nodes {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
                 try node.model.loadFlatParameters(global.parameters)
-                training.run(model: node.model, global: global.parameters, data: node.train,
-                             seed: config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(node.index) &* 7919)
+                let seed = config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(node.index) &* 7919
+                if config.privacy.mode == .sample {
+                    // DP-SGD. The noise seed is derived from the run's seed so simulations repeat;
+                    // a deployment leaves it nil (system randomness), as a known seed voids privacy.
+                    let dp = DPSGDConfiguration(clippingNorm: config.privacy.clipNorm,
+                                                noise: .multiplier(samplePrivacy[node.index].sigma),
+                                                delta: config.privacy.delta, noiseSeed: seed ^ 0x5EED)
+                    let trainer = try PrivateTrainer(model: node.model,
+                                                     configuration: training.configuration(epochs: config.localEpochs, seed: seed),
+                                                     privacy: dp, datasetSize: node.train.count)
+                    trainer.fit(train: node.train)
+                } else {
+                    training.run(model: node.model, global: global.parameters, data: node.train, seed: seed)
+                }
                 let local = node.model.flatParameters()
                 return zip(local, global.parameters).map { $0 - $1 }
             }
@@ -204,6 +234,16 @@ public final class FederatedTaskRun {
             try master.store.put(bytes: next.blob(spec: config.modelSpec, metadata: modelMetadata)).root.description
         }
         var spent: [CommitAggregate.DatasetSpend] = []
+        if config.privacy.mode == .sample {
+            for k in samplePrivacy.indices {
+                let before = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
+                try samplePrivacy[k].accountant.compose(samplingRate: samplePrivacy[k].rate,
+                                                        noiseMultiplier: samplePrivacy[k].sigma,
+                                                        steps: samplePrivacy[k].stepsPerRound)
+                let after = try samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon
+                if let e = Epsilon(max(0, after - before)) { spent.append(.init(dataset: nodes[k].datasetCID, epsilon: e)) }
+            }
+        }
         if config.privacy.mode == .client {
             let before = epsilonSpent
             try accountant.compose(samplingRate: 1, noiseMultiplier: noiseMultiplier, steps: 1)

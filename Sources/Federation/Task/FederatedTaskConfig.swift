@@ -85,8 +85,10 @@ public struct FederatedTaskConfig: Sendable, Equatable {
         if let targetAUC { numbers["target_auc"] = targetAUC }
         numbers["he_weight_bound"] = Double(weightBound)
         numbers["he_parties"] = Double(parties)
+        // The ledger asks what a round may spend: a round never spends more than the whole target.
+        let perRound = privacy.mode == .none ? Epsilon.zero : (Epsilon(privacy.targetEpsilon ?? 1e6) ?? .zero)
         let policy = LedgerPrivacyPolicy(
-            mode: privacy.ledgerMode, epsilonPerRound: .zero, delta: privacy.delta,
+            mode: privacy.ledgerMode, epsilonPerRound: perRound, delta: privacy.delta,
             clippingNorm: privacy.mode == .none ? Double(updateClipNorm) : privacy.clipNorm,
             homomorphicEncryption: privacy.homomorphic, partialFraction: privacy.partialFraction)
         return PublishTask(
