@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Federation
 import Ledger
 
 /// `medchain chain …`: query and verify a node's copy of a chain.
@@ -183,17 +184,28 @@ struct ChainVerifyCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let report: ChainVerifier.Report
-        do {
-            let (store, genesis) = try options.nodeHome.openStore(chainID: options.chain)
-            report = try ChainVerifier(store: store, genesis: genesis).verify()
-        } catch { throw LedgerCLIError(error) }
-        if json {
-            try LedgerOutput.printJSON(report)
-        } else if report.ok {
-            print("chain \(report.chainID) verified: \(report.blocks) blocks, \(report.transactions) transactions, \(report.stateRows) state rows; "
-                  + "state root \(report.stateRoot) (\(String(format: "%.0f", report.transactionsPerSecond)) tx/s)")
+        // A demo's --home holds one node home per hospital: verify each of them.
+        let homes = NodeHomeDiscovery.nodeHomes(at: options.home)
+        guard !homes.isEmpty else { throw LedgerCLIError("\(options.home) is not a node home (no config.json) and holds none") }
+        var failures: [String] = []
+        for home in homes {
+            let report: ChainVerifier.Report
+            do {
+                let (store, genesis) = try NodeHome(home).openStore(chainID: options.chain)
+                var verifier = ChainVerifier(store: store, genesis: genesis)
+                // Aggregates are re-computed from the update blobs, as the node does when it
+                // accepts a block.
+                verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: home))]
+                report = try verifier.verify()
+            } catch { throw LedgerCLIError("\(home): \(error)") }
+            if json {
+                try LedgerOutput.printJSON(report)
+            } else if report.ok {
+                print("\(homes.count > 1 ? home + ": " : "")chain \(report.chainID) verified: \(report.blocks) blocks, \(report.transactions) transactions, \(report.stateRows) state rows; "
+                      + "state root \(report.stateRoot) (\(String(format: "%.0f", report.transactionsPerSecond)) tx/s)")
+            }
+            if let problem = report.problem { failures.append("\(home): chain verify failed at height \(problem.height): \(problem.what)") }
         }
-        if let problem = report.problem { throw LedgerCLIError("chain verify failed at height \(problem.height): \(problem.what)") }
+        if let first = failures.first { throw LedgerCLIError(first) }
     }
 }

@@ -58,7 +58,9 @@ public final class FederatedConsortium {
         members.append(Genesis.Member(name: "consortium-office", publicKey: publisher.publicKey,
                                       roles: [.taskPublisher, .auditor], reputation: Self.initialReputation))
         let genesis = Genesis(chainID: chainID, genesisTime: clock.now(), members: members)
-        officeStore = try Blockstore(home: directory.appendingPathComponent("consortium-office"))
+        let office = directory.appendingPathComponent("consortium-office")
+        try NodeHome.initialize(at: office.path, name: "consortium-office", key: publisher).install(genesis)
+        officeStore = try Blockstore(home: office)
         hospitals = try shares.enumerated().map { i, share in
             try HospitalNode(index: i, name: share.name, key: keys[i],
                              home: directory.appendingPathComponent(share.name), genesis: genesis,

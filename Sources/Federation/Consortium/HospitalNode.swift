@@ -48,10 +48,12 @@ public final class HospitalNode {
         self.name = name
         self.key = key
         self.home = home
+        // A real node home (identity key, config, installed genesis), so `medchain chain …`
+        // works on it after the demo.
+        let nodeHome = try NodeHome.initialize(at: home.path, name: name, key: key)
+        try nodeHome.install(genesis)
         store = try Blockstore(home: home)
-        let nodeHome = NodeHome(home.path)
-        try FileManager.default.createDirectory(at: nodeHome.chainDirectory(genesis.chainID), withIntermediateDirectories: true)
-        ledger = try Ledger(url: nodeHome.databaseURL(genesis.chainID), genesis: genesis)
+        ledger = try nodeHome.openLedger(chainID: genesis.chainID)
         blobs = LocalFirstBlobSource(local: store)
         self.train = train
         self.validation = validation
