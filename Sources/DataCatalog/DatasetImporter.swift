@@ -13,7 +13,8 @@ public enum DatasetImporter {
                                     into store: Blockstore) throws -> (manifest: DatasetManifest, cid: String) {
         guard let any = splits.values.first else { throw CatalogError("no splits to import") }
         let shape = any.exampleShape
-        guard shape.count == 3 else { throw CatalogError("importSplits stores images ([C, H, W]); got shape \(shape)") }
+        if shape.count == 1 { return try importTableSplits(splits, classNames: classNames, into: store) }
+        guard shape.count == 3 else { throw CatalogError("importSplits stores images ([C, H, W]) or tables ([F]); got shape \(shape)") }
         let order = splits.keys.sorted()
         var arrays: [NPZWriter.Array] = []
         var splitCIDs: [String: String] = [:]
@@ -31,6 +32,37 @@ public enum DatasetImporter {
         let manifest = DatasetManifest(
             format: "medmnist-npz", schema: DatasetManifest.schema(exampleShape: shape, classes: any.classCount),
             exampleShape: shape, featureNames: nil, classNames: classNames,
+            recordCount: splitCounts.values.reduce(0, +), labelCounts: labelCounts, sourceCID: source,
+            splitCIDs: splitCIDs, splitCounts: splitCounts)
+        let cid = try store.put(bytes: manifest.canonicalJSON()).root.description
+        return (manifest, cid)
+    }
+
+    /// Table splits (already standardised features): one CSV per split with columns
+    /// `f0…f(F−1)` and `label`, and a source CSV with a `split` column naming each row's split.
+    static func importTableSplits(_ splits: [String: LabeledData], classNames: [String],
+                                  into store: Blockstore) throws -> (manifest: DatasetManifest, cid: String) {
+        let order = splits.keys.sorted()
+        let first = splits[order[0]]!
+        let names = (0..<first.exampleShape[0]).map { "f\($0)" }
+        var splitCIDs: [String: String] = [:], splitCounts: [String: Int] = [:]
+        var labelCounts = [Int](repeating: 0, count: first.classCount)
+        var sourceRows: [[String]] = []
+        for name in order {
+            let data = splits[name]!
+            let width = names.count
+            let rows = (0..<data.count).map { n in
+                (0..<width).map { "\(data.features.storage[n * width + $0])" } + [classNames[data.labels[n]]]
+            }
+            splitCIDs[name] = try store.put(bytes: CSVWriter.csv(header: names + ["label"], rows: rows)).root.description
+            splitCounts[name] = data.count
+            sourceRows += rows.map { $0 + [name] }
+            for (c, n) in data.labelCounts.enumerated() { labelCounts[c] += n }
+        }
+        let source = try store.put(bytes: CSVWriter.csv(header: names + ["label", "split"], rows: sourceRows)).root.description
+        let manifest = DatasetManifest(
+            format: "csv", schema: DatasetManifest.schema(exampleShape: first.exampleShape, classes: first.classCount),
+            exampleShape: first.exampleShape, featureNames: names, classNames: classNames,
             recordCount: splitCounts.values.reduce(0, +), labelCounts: labelCounts, sourceCID: source,
             splitCIDs: splitCIDs, splitCounts: splitCounts)
         let cid = try store.put(bytes: manifest.canonicalJSON()).root.description
