@@ -14,6 +14,8 @@ public final class WorldState: LedgerStateReader {
     public internal(set) var evidence: [Hash256: EvidenceRecord] = [:]
     /// Derived from `updates` (not part of the root): update by transaction hash.
     var updatesByTx: [Hash256: UpdateKey] = [:]
+    /// Derived from `datasets` (not part of the root): dataset CIDs by owner.
+    var datasetsByOwner: [PublicKey: [String]] = [:]
     public internal(set) var tree = StateTree()
     public private(set) var validators = ValidatorSet([])
 
@@ -32,7 +34,9 @@ public final class WorldState: LedgerStateReader {
             if v.roles.contains(.validator), members[k] == nil { validatorsChanged = true }
             members[k] = v
         }
-        for (k, v) in delta.datasets { datasets[k] = v }
+        for (k, v) in delta.datasets {
+            if datasets.updateValue(v, forKey: k) == nil { datasetsByOwner[v.owner, default: []].append(k) }
+        }
         for (k, v) in delta.tasks { tasks[k] = v }
         for (k, v) in delta.rounds { rounds[k] = v }
         for (k, v) in delta.updates {
@@ -52,6 +56,7 @@ public final class WorldState: LedgerStateReader {
 
     public func member(_ key: PublicKey) -> MemberRecord? { members[key] }
     public func dataset(_ cid: String) -> DatasetRecord? { datasets[cid] }
+    public func datasets(ownedBy owner: PublicKey) -> [String] { datasetsByOwner[owner] ?? [] }
     public func task(_ id: Hash256) -> TaskRecord? { tasks[id] }
     public func round(_ key: RoundKey) -> RoundRecord? { rounds[key] }
     public func update(_ key: UpdateKey) -> UpdateRecord? { updates[key] }
@@ -80,6 +85,7 @@ public final class WorldState: LedgerStateReader {
         fresh.update(allTreeRows())
         tree = fresh
         updatesByTx = Dictionary(uniqueKeysWithValues: updates.map { ($0.value.txHash, $0.key) })
+        datasetsByOwner = Dictionary(grouping: datasets.values, by: \.owner).mapValues { $0.map(\.cid).sorted() }
         refreshValidators()
     }
 }

@@ -118,14 +118,14 @@ public final class ChainStore: Sendable {
                 }
                 try faultInjector?(.afterBlockRows)
                 let delta = staged.delta
-                for record in delta.members.values { try ChainStore.upsert(record, db) }
-                for record in delta.datasets.values { try ChainStore.upsert(record, db) }
-                for record in delta.tasks.values { try ChainStore.upsert(record, db) }
-                for record in delta.rounds.values { try ChainStore.upsert(record, db) }
-                for record in delta.updates.values { try ChainStore.upsert(record, db) }
-                for record in delta.aggregates.values { try ChainStore.upsert(record, db) }
-                for record in delta.privacySpending.values { try ChainStore.upsert(record, db) }
-                for record in delta.evidence.values { try ChainStore.upsert(record, db) }
+                try ChainStore.upsert(delta.members.values, db)
+                try ChainStore.upsert(delta.datasets.values, db)
+                try ChainStore.upsert(delta.tasks.values, db)
+                try ChainStore.upsert(delta.rounds.values, db)
+                try ChainStore.upsert(delta.updates.values, db)
+                try ChainStore.upsert(delta.aggregates.values, db)
+                try ChainStore.upsert(delta.privacySpending.values, db)
+                try ChainStore.upsert(delta.evidence.values, db)
                 try faultInjector?(.beforeCommit)
             }
         } catch let error as StoreError {
@@ -137,6 +137,12 @@ public final class ChainStore: Sendable {
 
     static func upsert<R: StateRowMapping>(_ record: R, _ db: Database) throws {
         try db.cachedStatement(sql: R.upsertSQL).execute(arguments: StatementArguments(record.databaseValues))
+    }
+
+    static func upsert<R: StateRowMapping>(_ records: some Collection<R>, _ db: Database) throws {
+        guard !records.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: R.upsertSQL)
+        for record in records { try statement.execute(arguments: StatementArguments(record.databaseValues)) }
     }
 
     // MARK: Loading

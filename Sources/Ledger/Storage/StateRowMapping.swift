@@ -48,13 +48,33 @@ enum StoreValues {
     static func int(_ value: UInt32) -> DatabaseValue { Int64(value).databaseValue }
     static func int(_ value: Int64) -> DatabaseValue { value.databaseValue }
     static func text(_ value: String) -> DatabaseValue { value.databaseValue }
-    static func json(_ values: NamedValues) -> DatabaseValue { text(jsonText(values.dictionary)) }
-    static func json(_ values: [UInt64]) -> DatabaseValue { text(jsonText(values)) }
+    static func json(_ values: NamedValues) -> DatabaseValue { text(jsonText(values)) }
+    static func json(_ values: [UInt64]) -> DatabaseValue { text("[" + values.map(String.init).joined(separator: ",") + "]") }
 
-    static func jsonText<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    /// Compact JSON, names in canonical (UTF-8 byte) order, numbers in Swift's shortest
+    /// round-trip form: one text per value, written without the cost of `JSONEncoder`.
+    static func jsonText(_ values: NamedValues) -> String {
+        var out = "{"
+        for (i, entry) in values.entries.enumerated() {
+            if i > 0 { out += "," }
+            appendJSONString(entry.name, to: &out)
+            out += ":"
+            out += entry.value.description
+        }
+        return out + "}"
+    }
+
+    static func appendJSONString(_ value: String, to out: inout String) {
+        out += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 
     static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
