@@ -31,10 +31,19 @@ public enum LedgerBenchmark {
         public var block_size: Int
         public var transactions: Int
         public var seconds: Double
+        /// CPU (all threads) spent per committed transaction: verification, execution, persistence.
+        public var cpu_us_per_tx: Double
+        /// Of that, the sequential part (execute, build, certify, persist) on one thread.
+        public var sequential_cpu_us_per_tx: Double
+        /// Load-independent ceiling: the rate if the pipeline had every core to itself,
+        /// `cores / cpu_us_per_tx`, capped by the sequential part (`1 / sequential_cpu_us_per_tx`).
+        public var cpu_bound_tx_per_second: Double
         /// Ed25519 verifications per second across all cores, measured alone.
         public var verify_per_second: Double
         public var chain_verify_tx_per_second: Double
         public var chain_verify_seconds: Double
+        public var chain_verify_cpu_us_per_tx: Double
+        public var chain_verify_state_check_seconds: Double
         public var chain_verify_ok: Bool
         public var cores: Int
         public var trainers: Int
@@ -71,6 +80,8 @@ public enum LedgerBenchmark {
         log("committing \(workload.count) transactions in \(blocks.count) blocks")
         let maxBytes = genesis.limits.maxTransactionBytes
         let start = DispatchTime.now()
+        let cpuStart = CPUTime.process()
+        var sequentialCPU = 0.0
         var previous: [VerifiedTransaction]? = nil
         var failure: (any Error)? = nil
         for index in 0...blocks.count {
@@ -80,6 +91,8 @@ public enum LedgerBenchmark {
             let toCommit = previous
             Parallel.overlap(sequential: {
                 guard let toCommit, failure == nil else { return }
+                let threadStart = CPUTime.thread()
+                defer { sequentialCPU += CPUTime.thread() - threadStart }
                 do {
                     let proposal = try node.propose(toCommit)
                     if let rejected = proposal.rejected.first { throw LedgerError.transaction(rejected.rejection) }
@@ -98,7 +111,10 @@ public enum LedgerBenchmark {
             previous = try slots.results.map { try $0.get() }
         }
         let seconds = elapsed(since: start)
+        let commitCPU = CPUTime.process() - cpuStart
         let committed = workload.count
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cpuPerTx = commitCPU / Double(committed), sequentialPerTx = sequentialCPU / Double(committed)
 
         log("measuring Ed25519 verification alone")
         let sample = Array(workload.prefix(20_000)).map { try! SignedTransaction(decoding: $0) }
@@ -108,15 +124,19 @@ public enum LedgerBenchmark {
         precondition(valid.allSatisfy { $0 })
 
         log("verifying the chain from genesis")
+        let verifyCPUStart = CPUTime.process()
         let report = try ChainVerifier(store: ledger.store, genesis: genesis).verify()
+        let verifyCPU = CPUTime.process() - verifyCPUStart
         let databaseBytes = ["", "-wal"].reduce(0) { sum, suffix in
             sum + ((try? FileManager.default.attributesOfItem(atPath: url.path + suffix)[.size] as? Int) ?? 0)
         }
         let result = Report(
             tx_per_second: Double(committed) / seconds, blocks: blocks.count, block_size: configuration.blockSize,
-            transactions: committed, seconds: seconds, verify_per_second: verifyRate,
+            transactions: committed, seconds: seconds, cpu_us_per_tx: cpuPerTx * 1e6, sequential_cpu_us_per_tx: sequentialPerTx * 1e6,
+            cpu_bound_tx_per_second: min(Double(cores) / cpuPerTx, 1 / sequentialPerTx), verify_per_second: verifyRate,
             chain_verify_tx_per_second: report.transactionsPerSecond, chain_verify_seconds: report.seconds,
-            chain_verify_ok: report.ok, cores: ProcessInfo.processInfo.activeProcessorCount, trainers: configuration.trainers,
+            chain_verify_cpu_us_per_tx: verifyCPU / Double(committed) * 1e6, chain_verify_state_check_seconds: report.stateCheckSeconds,
+            chain_verify_ok: report.ok, cores: cores, trainers: configuration.trainers,
             rounds: configuration.rounds, state_rows: ledger.application.state.rowCount, database_bytes: databaseBytes,
             state_root: ledger.tip.stateRoot.hex, database: configuration.keepDatabase ? url.path : nil)
         if let problem = report.problem { throw StoreError.corrupt("benchmark chain failed verification: \(problem)") }

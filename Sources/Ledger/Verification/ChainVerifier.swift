@@ -8,7 +8,7 @@ import GRDB
 ///
 /// Blocks are read in batches; while one batch replays on one core, the transaction
 /// signatures of the next are verified on the others.
-public struct ChainVerifier {
+public struct ChainVerifier: Sendable {
     public struct Problem: Error, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The first height at which the stored chain is wrong.
         public var height: UInt64
@@ -240,41 +240,99 @@ public struct ChainVerifier {
     }
 
     /// Compares every stored state row, column by column, with the replayed state.
+    ///
+    /// Per table, the replayed rows are sorted into SQLite's primary-key order and merged
+    /// against the stored rows read in that order; tables are compared in parallel.
     func compareState(_ state: WorldState) throws(StoreError) -> Problem? {
-        var problems: [Problem] = []
-        func compare<R: StateRowMapping>(_ type: R.Type, _ expected: [R]) throws(StoreError) {
-            let byKey = Dictionary(expected.map { ($0.databaseValues.prefix(R.primaryKey.count).map { $0 }, $0) }, uniquingKeysWith: { a, _ in a })
-            var seen = Set<[DatabaseValue]>()
-            try store.read { db in
-                let rows = try Row.fetchCursor(db, sql: R.selectAllSQL)
-                while let row = try rows.next() {
-                    let values = Array(row.databaseValues)
-                    let key = Array(values.prefix(R.primaryKey.count))
-                    seen.insert(key)
-                    let name = "\(R.tableName)[\(key.map(StoreValues.describe).joined(separator: "/"))]"
-                    guard let record = byKey[key] else {
-                        let claimed = (row["updated_at"] as Int64?).map { UInt64(bitPattern: $0) } ?? 0
-                        problems.append(Problem(height: claimed, what: "state row \(name) exists in the database but not in the replayed state"))
-                        continue
-                    }
-                    let want = record.databaseValues
-                    if let column = zip(R.columns, zip(values, want)).first(where: { $0.1.0 != $0.1.1 }) {
-                        problems.append(Problem(height: record.updatedAt, what: "state row \(name) column \(column.0) is \(StoreValues.describe(column.1.0)), replay gives \(StoreValues.describe(column.1.1))"))
-                    }
+        // Largest tables first, so the two big ones start on different cores.
+        let results = ParallelSlots<Result<Problem?, StoreError>>(count: 8)
+        nonisolated(unsafe) let state = state
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            results.set(i, Result { () throws(StoreError) -> Problem? in
+                switch i {
+                case 0: try compare(Array(state.updates.values))
+                case 1: try compare(Array(state.privacySpending.values))
+                case 2: try compare(Array(state.members.values))
+                case 3: try compare(Array(state.datasets.values))
+                case 4: try compare(Array(state.tasks.values))
+                case 5: try compare(Array(state.rounds.values))
+                case 6: try compare(Array(state.aggregates.values))
+                default: try compare(Array(state.evidence.values))
                 }
+            })
+        }
+        var problems: [Problem] = []
+        for result in results.results {
+            if let problem = try result.get() { problems.append(problem) }
+        }
+        return problems.min { ($0.height, $0.what) < ($1.height, $1.what) }
+    }
+
+    /// The first (lowest-height) difference between the stored rows of one table and `expected`.
+    func compare<R: StateRowMapping>(_ expected: [R]) throws(StoreError) -> Problem? {
+        let keyCount = R.primaryKey.count
+        let wanted = expected.map { (values: $0.databaseValues, record: $0) }
+            .sorted { ChainVerifier.precedes($0.values, $1.values, count: keyCount) }
+        var problems: [Problem] = []
+        func name(_ key: ArraySlice<DatabaseValue>) -> String { "\(R.tableName)[\(key.map(StoreValues.describe).joined(separator: "/"))]" }
+        try store.read { db in
+            let rows = try Row.fetchCursor(db, sql: R.selectAllSQL)
+            var next = 0
+            while let row = try rows.next() {
+                let values = Array(row.databaseValues)
+                // Replayed rows that sort before this stored one are missing from the database.
+                while next < wanted.count, ChainVerifier.precedes(wanted[next].values, values, count: keyCount) {
+                    problems.append(Problem(height: wanted[next].record.updatedAt,
+                                            what: "state row \(name(wanted[next].values.prefix(keyCount))) is missing from the database"))
+                    next += 1
+                }
+                guard next < wanted.count, !ChainVerifier.precedes(values, wanted[next].values, count: keyCount) else {
+                    let claimed = (row["updated_at"] as Int64?).map { UInt64(bitPattern: $0) } ?? 0
+                    problems.append(Problem(height: claimed, what: "state row \(name(values.prefix(keyCount))) exists in the database but not in the replayed state"))
+                    continue
+                }
+                let want = wanted[next].values
+                if values != want, let column = zip(R.columns, zip(values, want)).first(where: { $0.1.0 != $0.1.1 }) {
+                    problems.append(Problem(height: wanted[next].record.updatedAt,
+                                            what: "state row \(name(values.prefix(keyCount))) column \(column.0) is \(StoreValues.describe(column.1.0)), replay gives \(StoreValues.describe(column.1.1))"))
+                }
+                next += 1
             }
-            for (key, record) in byKey where !seen.contains(key) {
-                problems.append(Problem(height: record.updatedAt, what: "state row \(R.tableName)[\(record.keyDescription)] is missing from the database"))
+            for missing in wanted[next...] {
+                problems.append(Problem(height: missing.record.updatedAt,
+                                        what: "state row \(name(missing.values.prefix(keyCount))) is missing from the database"))
             }
         }
-        try compare(MemberRecord.self, Array(state.members.values))
-        try compare(DatasetRecord.self, Array(state.datasets.values))
-        try compare(TaskRecord.self, Array(state.tasks.values))
-        try compare(RoundRecord.self, Array(state.rounds.values))
-        try compare(UpdateRecord.self, Array(state.updates.values))
-        try compare(AggregateRecord.self, Array(state.aggregates.values))
-        try compare(PrivacySpendRecord.self, Array(state.privacySpending.values))
-        try compare(EvidenceRecord.self, Array(state.evidence.values))
         return problems.min { ($0.height, $0.what) < ($1.height, $1.what) }
+    }
+
+    /// SQLite's BINARY ordering of primary keys: integers numerically, text and blobs bytewise
+    /// (a prefix first), compared column by column over the first `count` columns.
+    static func precedes(_ a: [DatabaseValue], _ b: [DatabaseValue], count: Int) -> Bool {
+        for i in 0..<count {
+            switch (a[i].storage, b[i].storage) {
+            case (.int64(let x), .int64(let y)):
+                if x != y { return x < y }
+            case (.blob(let x), .blob(let y)):
+                if x != y { return x.lexicographicallyPrecedes(y) }
+            case (.string(let x), .string(let y)):
+                if x != y { return x.utf8.lexicographicallyPrecedes(y.utf8) }
+            default:
+                // Mixed storage classes (only in a tampered row): SQLite orders
+                // NULL < numbers < text < blob.
+                let ra = rank(a[i]), rb = rank(b[i])
+                if ra != rb { return ra < rb }
+            }
+        }
+        return false
+    }
+
+    private static func rank(_ value: DatabaseValue) -> Int {
+        switch value.storage {
+        case .null: 0
+        case .int64, .double: 1
+        case .string: 2
+        case .blob: 3
+        }
     }
 }
