@@ -81,8 +81,13 @@ public final class WorldState: LedgerStateReader {
 
     /// Replaces the tree with one built from every row.
     func rebuildTree() {
+        install(leaves: allTreeRows())
+    }
+
+    /// Builds the tree from precomputed leaves of every row, and the derived lookups.
+    func install(leaves: [(key: [UInt8], leaf: Hash256)]) {
         var fresh = StateTree()
-        fresh.update(allTreeRows())
+        fresh.update(leaves)
         tree = fresh
         updatesByTx = Dictionary(uniqueKeysWithValues: updates.map { ($0.value.txHash, $0.key) })
         datasetsByOwner = Dictionary(grouping: datasets.values, by: \.owner).mapValues { $0.map(\.cid).sorted() }

@@ -155,20 +155,14 @@ public final class ChainStore: Sendable {
     /// Rebuilds the ledger application from the stored state rows and checks they hash to the
     /// last block's state root, so rows edited behind the ledger's back are caught on open.
     public func loadApplication(genesis: Genesis) throws(StoreError) -> LedgerApplication {
-        let state = WorldState()
+        let stored = try readState(checkCanonical: true)
+        if let row = stored.nonCanonical {
+            throw .corrupt("state row \(row.table)[\(row.key)] column \(row.column) is not what the ledger wrote")
+        }
         let tipHeader: BlockHeader? = try read { db in
-            try ChainStore.load(MemberRecord.self, db) { state.members[$0.key] = $0 }
-            try ChainStore.load(DatasetRecord.self, db) { state.datasets[$0.cid] = $0 }
-            try ChainStore.load(TaskRecord.self, db) { state.tasks[$0.id] = $0 }
-            try ChainStore.load(RoundRecord.self, db) { state.rounds[$0.key] = $0 }
-            try ChainStore.load(UpdateRecord.self, db) { state.updates[$0.key] = $0 }
-            try ChainStore.load(AggregateRecord.self, db) { state.aggregates[$0.key] = $0 }
-            try ChainStore.load(PrivacySpendRecord.self, db) { state.privacySpending[$0.key] = $0 }
-            try ChainStore.load(EvidenceRecord.self, db) { state.evidence[$0.id] = $0 }
             guard let bytes = try Data.fetchOne(db, sql: "SELECT header FROM blocks ORDER BY height DESC LIMIT 1") else { return nil }
             return try ChainStore.decodeHeader(bytes)
         }
-        state.rebuildTree()
         let tip: ChainTip
         if let header = tipHeader {
             tip = ChainTip(height: header.height, blockID: header.id, timestamp: header.timestamp, stateRoot: header.stateRoot)
@@ -177,17 +171,8 @@ public final class ChainStore: Sendable {
             do { fresh = try LedgerApplication(genesis: genesis) } catch { throw .corrupt("\(error)") }
             tip = fresh.tip
         }
-        guard state.root == tip.stateRoot else { throw .stateMismatch(height: tip.height) }
-        return LedgerApplication(genesis: genesis, state: state, tip: tip)
-    }
-
-    static func load<R: StateRowMapping>(_ type: R.Type, _ db: Database, _ add: (R) -> Void) throws {
-        let rows = try Row.fetchCursor(db, sql: R.selectAllSQL)
-        while let row = try rows.next() {
-            do { add(try R(row: row)) } catch let error as StoreError {
-                throw StoreError.corrupt("\(R.tableName) row: \(error)")
-            }
-        }
+        guard stored.state.root == tip.stateRoot else { throw .stateMismatch(height: tip.height) }
+        return LedgerApplication(genesis: genesis, state: stored.state, tip: tip)
     }
 
     static func decodeHeader(_ data: Data) throws -> BlockHeader {
