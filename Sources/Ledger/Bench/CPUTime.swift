@@ -19,3 +19,24 @@ enum CPUTime {
 
     private static func seconds(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
 }
+
+/// Accumulates thread CPU seconds spent in a section that may run on another thread (GRDB's
+/// writer queue).
+public final class CPUCounter: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var total = 0.0
+
+    public init() {}
+
+    public var seconds: Double { lock.withLock { total } }
+
+    func measure<T>(_ body: () throws -> T) rethrows -> T {
+        let start = CPUTime.thread()
+        defer {
+            let spent = CPUTime.thread() - start
+            lock.withLock { total += spent }
+        }
+        return try body()
+    }
+}

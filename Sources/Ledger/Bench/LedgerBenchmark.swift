@@ -33,8 +33,12 @@ public enum LedgerBenchmark {
         public var seconds: Double
         /// CPU (all threads) spent per committed transaction: verification, execution, persistence.
         public var cpu_us_per_tx: Double
-        /// Of that, the sequential part (execute, build, certify, persist) on one thread.
+        /// Of that, the sequential part (execute, build, certify, persist) on one thread…
         public var sequential_cpu_us_per_tx: Double
+        /// …split into proposing (rules, Merkle and state roots), persisting (one SQLite
+        /// transaction, fsync included) and the rest (vote, certificate check, in-memory commit).
+        public var propose_cpu_us_per_tx: Double
+        public var persist_cpu_us_per_tx: Double
         /// Load-independent ceiling: the rate if the pipeline had every core to itself,
         /// `cores / cpu_us_per_tx`, capped by the sequential part (`1 / sequential_cpu_us_per_tx`).
         public var cpu_bound_tx_per_second: Double
@@ -81,7 +85,9 @@ public enum LedgerBenchmark {
         let maxBytes = genesis.limits.maxTransactionBytes
         let start = DispatchTime.now()
         let cpuStart = CPUTime.process()
-        var sequentialCPU = 0.0
+        var sequentialCPU = 0.0, proposeCPU = 0.0
+        let persistCPU = CPUCounter()
+        ledger.store.persistTimer = persistCPU
         var previous: [VerifiedTransaction]? = nil
         var failure: (any Error)? = nil
         for index in 0...blocks.count {
@@ -94,7 +100,9 @@ public enum LedgerBenchmark {
                 let threadStart = CPUTime.thread()
                 defer { sequentialCPU += CPUTime.thread() - threadStart }
                 do {
+                    let proposeStart = CPUTime.thread()
                     let proposal = try node.propose(toCommit)
+                    proposeCPU += CPUTime.thread() - proposeStart
                     if let rejected = proposal.rejected.first { throw LedgerError.transaction(rejected.rejection) }
                     try node.commit(proposal.staged)
                 } catch {
@@ -133,6 +141,7 @@ public enum LedgerBenchmark {
         let result = Report(
             tx_per_second: Double(committed) / seconds, blocks: blocks.count, block_size: configuration.blockSize,
             transactions: committed, seconds: seconds, cpu_us_per_tx: cpuPerTx * 1e6, sequential_cpu_us_per_tx: sequentialPerTx * 1e6,
+            propose_cpu_us_per_tx: proposeCPU / Double(committed) * 1e6, persist_cpu_us_per_tx: persistCPU.seconds / Double(committed) * 1e6,
             cpu_bound_tx_per_second: min(Double(cores) / cpuPerTx, 1 / sequentialPerTx), verify_per_second: verifyRate,
             chain_verify_tx_per_second: report.transactionsPerSecond, chain_verify_seconds: report.seconds,
             chain_verify_cpu_us_per_tx: verifyCPU / Double(committed) * 1e6, chain_verify_state_check_seconds: report.stateCheckSeconds,

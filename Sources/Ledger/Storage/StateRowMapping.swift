@@ -233,8 +233,9 @@ extension RoundRecord: StateRowMapping {
 extension UpdateRecord: StateRowMapping {
     static let columns = ["task", "round", "member", "tx_hash", "update_cid", "sample_count", "norm", "metrics", "updated_at"]
     static let primaryKey = ["task", "round", "member"]
-    static let indexes = ["CREATE UNIQUE INDEX updates_by_tx ON updates (tx_hash)",
-                          "CREATE INDEX updates_by_member ON updates (member, task, round)"]
+    /// No index on `tx_hash`: a random 32-byte key would dirty a different page per insert;
+    /// lookups by transaction hash go through `transactions_by_hash`.
+    static let indexes = ["CREATE INDEX updates_by_member ON updates (member, task, round)"]
     var databaseValues: [DatabaseValue] {
         [StoreValues.blob(key.task), StoreValues.int(key.round), StoreValues.blob(key.member), StoreValues.blob(txHash),
          StoreValues.text(updateCID), StoreValues.int(sampleCount), norm.databaseValue, StoreValues.json(metrics),
