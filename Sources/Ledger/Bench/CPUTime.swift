@@ -31,6 +31,8 @@ public final class CPUCounter: @unchecked Sendable {
 
     public var seconds: Double { lock.withLock { total } }
 
+    func add(_ seconds: Double) { lock.withLock { total += seconds } }
+
     func measure<T>(_ body: () throws -> T) rethrows -> T {
         let start = CPUTime.thread()
         defer {

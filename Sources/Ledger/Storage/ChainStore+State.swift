@@ -24,10 +24,13 @@ extension ChainStore {
     /// canonical key and value as it goes, and builds the state tree from them. With
     /// `checkCanonical`, every row is also compared with the columns its decoded record would
     /// produce, so columns outside the hashed values cannot be edited unnoticed.
-    public func readState(checkCanonical: Bool) throws(StoreError) -> StoredState {
+    public func readState(checkCanonical: Bool, cpu: CPUCounter? = nil) throws(StoreError) -> StoredState {
         let slots = ParallelSlots<Result<TablePart, StoreError>>(count: 8)
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             slots.set(i, Result { () throws(StoreError) -> TablePart in
+                let start = CPUTime.thread()
+                defer { cpu?.add(CPUTime.thread() - start) }
+                return try { () throws(StoreError) -> TablePart in
                 switch i {
                 case 0: try readTable(UpdateRecord.self, checkCanonical)
                 case 1: try readTable(PrivacySpendRecord.self, checkCanonical)
@@ -38,6 +41,7 @@ extension ChainStore {
                 case 6: try readTable(AggregateRecord.self, checkCanonical)
                 default: try readTable(EvidenceRecord.self, checkCanonical)
                 }
+                }()
             })
         }
         let parts = try slots.results.map { result throws(StoreError) in try result.get() }
@@ -59,7 +63,9 @@ extension ChainStore {
             case .evidence(let records): for r in records { state.evidence[r.id] = r }
             }
         }
+        let start = CPUTime.thread()
         state.install(leaves: leaves)
+        cpu?.add(CPUTime.thread() - start)
         return StoredState(state: state, nonCanonical: nonCanonical.min { ($0.height, $0.table) < ($1.height, $1.table) })
     }
 

@@ -94,15 +94,12 @@ struct ColumnReader {
     }
 
     func namedValues(_ i: Int) throws -> NamedValues {
-        guard let dictionary = try? JSONDecoder().decode([String: Double].self, from: Data(try string(i).utf8)),
-              let values = NamedValues(dictionary) else { throw fail(i, "a JSON object of numbers") }
+        guard let values = CanonicalJSON.namedValues(try string(i)) else { throw fail(i, "a canonical JSON object of numbers") }
         return values
     }
 
     func uint64s(_ i: Int) throws -> [UInt64] {
-        guard let values = try? JSONDecoder().decode([UInt64].self, from: Data(try string(i).utf8)) else {
-            throw fail(i, "a JSON array of integers")
-        }
+        guard let values = CanonicalJSON.integers(try string(i)) else { throw fail(i, "a canonical JSON array of integers") }
         return values
     }
 }
