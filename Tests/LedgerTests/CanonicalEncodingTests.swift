@@ -114,7 +114,8 @@ struct CanonicalJSONColumnTests {
     }
 
     @Test("Other spellings of the same values are refused", arguments: [
-        #"{"accuracy": 0.8}"#, #"{"accuracy":0.8,}"#, #"{"a":1,"a":2}"#, #"{"a":nan}"#, #"{"a":1} "#, "[1, 2]", "[1,,2]", "[-1]",
+        #"{"accuracy": 0.8}"#, #"{"accuracy":0.8,}"#, #"{"a":1.0,"a":2.0}"#, #"{"a":nan}"#, #"{"a":1.0} "#, "[1, 2]", "[1,,2]", "[-1]",
+        #"{"a":0.80}"#, #"{"a":8e-1}"#, #"{"a":1}"#, #"{"b":1.0,"a":2.0}"#, #"{"a":-0.0}"#, "[01]", "[+1]",
     ])
     func nonCanonicalJSONIsRefused(_ text: String) {
         #expect(CanonicalJSON.namedValues(text) == nil && CanonicalJSON.integers(text) == nil)

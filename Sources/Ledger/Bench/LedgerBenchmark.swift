@@ -47,6 +47,8 @@ public enum LedgerBenchmark {
         public var chain_verify_tx_per_second: Double
         public var chain_verify_seconds: Double
         public var chain_verify_cpu_us_per_tx: Double
+        public var chain_verify_replay_cpu_us_per_tx: Double
+        public var chain_verify_stored_state_cpu_us_per_tx: Double
         public var chain_verify_state_check_seconds: Double
         public var chain_verify_ok: Bool
         public var cores: Int
@@ -73,8 +75,11 @@ public enum LedgerBenchmark {
         log("signing \(configuration.trainers * (configuration.rounds + 1) + configuration.rounds + 1) transactions")
         let workload = makeWorkload(chainID: chainID, validator: validator, trainers: trainers, rounds: configuration.rounds)
 
-        let url = configuration.directory.appendingPathComponent("chain/\(chainID)/ledger.sqlite")
+        // The scratch directory is a node home, so `medchain chain verify --home DIR` works on it.
         try? FileManager.default.removeItem(at: configuration.directory)
+        let home = try NodeHome.initialize(at: configuration.directory.path, name: "bench-validator", key: validator)
+        try home.install(genesis)
+        let url = home.databaseURL(chainID)
         let ledger = try Ledger(url: url, genesis: genesis)
         let node = LocalValidator(ledger: ledger, key: validator, clock: SystemClock())
         let blocks = stride(from: 0, to: workload.count, by: configuration.blockSize).map {
@@ -144,10 +149,13 @@ public enum LedgerBenchmark {
             propose_cpu_us_per_tx: proposeCPU / Double(committed) * 1e6, persist_cpu_us_per_tx: persistCPU.seconds / Double(committed) * 1e6,
             cpu_bound_tx_per_second: min(Double(cores) / cpuPerTx, 1 / sequentialPerTx), verify_per_second: verifyRate,
             chain_verify_tx_per_second: report.transactionsPerSecond, chain_verify_seconds: report.seconds,
-            chain_verify_cpu_us_per_tx: verifyCPU / Double(committed) * 1e6, chain_verify_state_check_seconds: report.stateCheckSeconds,
+            chain_verify_cpu_us_per_tx: verifyCPU / Double(committed) * 1e6,
+            chain_verify_replay_cpu_us_per_tx: report.replayCPUSeconds / Double(committed) * 1e6,
+            chain_verify_stored_state_cpu_us_per_tx: report.storedStateCPUSeconds / Double(committed) * 1e6,
+            chain_verify_state_check_seconds: report.stateCheckSeconds,
             chain_verify_ok: report.ok, cores: cores, trainers: configuration.trainers,
             rounds: configuration.rounds, state_rows: ledger.application.state.rowCount, database_bytes: databaseBytes,
-            state_root: ledger.tip.stateRoot.hex, database: configuration.keepDatabase ? url.path : nil)
+            state_root: ledger.tip.stateRoot.hex, database: configuration.keepDatabase ? configuration.directory.path : nil)
         if let problem = report.problem { throw StoreError.corrupt("benchmark chain failed verification: \(problem)") }
         if !configuration.keepDatabase { try? FileManager.default.removeItem(at: configuration.directory) }
         return result

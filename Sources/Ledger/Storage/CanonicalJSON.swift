@@ -1,5 +1,7 @@
 /// Parses the two JSON column forms the store writes (`StoreValues.jsonText`), and nothing
-/// else: `{"name":number,…}` with names in UTF-8 order and `[integer,…]`, no whitespace.
+/// else: `{"name":number,…}` with names strictly ascending in UTF-8 order and numbers spelled
+/// exactly as Swift prints them, and `[integer,…]` without leading zeros; no whitespace. So a
+/// column parses if and only if it is the canonical text of its value.
 /// A column in any other form is not what the ledger wrote, so rejecting it is the point;
 /// `JSONDecoder` would accept it and cost ten times as much per row.
 enum CanonicalJSON {
@@ -7,15 +9,22 @@ enum CanonicalJSON {
         var bytes = Array(text.utf8)[...]
         guard bytes.popFirst() == UInt8(ascii: "{") else { return nil }
         var dictionary: [String: Double] = [:]
+        var previous: [UInt8]? = nil
         if bytes.first == UInt8(ascii: "}") {
             bytes.removeFirst()
             return bytes.isEmpty ? NamedValues() : nil
         }
         while true {
             guard let name = string(&bytes), bytes.popFirst() == UInt8(ascii: ":") else { return nil }
+            let nameBytes = Array(name.utf8)
+            if let previous, !previous.lexicographicallyPrecedes(nameBytes) { return nil }
+            previous = nameBytes
             let end = bytes.firstIndex { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "}") } ?? bytes.endIndex
-            guard let value = Double(String(decoding: bytes[..<end], as: UTF8.self)), value.isFinite,
-                  dictionary.updateValue(value, forKey: name) == nil else { return nil }
+            let token = String(decoding: bytes[..<end], as: UTF8.self)
+            guard let value = Double(token), value.isFinite, value.description == token, !(value == 0 && token.hasPrefix("-")) else {
+                return nil
+            }
+            dictionary[name] = value
             bytes = bytes[end...]
             switch bytes.popFirst() {
             case UInt8(ascii: ","): continue
@@ -32,7 +41,8 @@ enum CanonicalJSON {
         if body.isEmpty { return [] }
         var values: [UInt64] = []
         for part in body.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-            guard let value = UInt64(String(decoding: part, as: UTF8.self)) else { return nil }
+            let token = String(decoding: part, as: UTF8.self)
+            guard let value = UInt64(token), String(value) == token else { return nil }
             values.append(value)
         }
         return values

@@ -21,9 +21,11 @@ extension ChainStore {
     }
 
     /// Reads all state tables (in parallel, one reader connection each), hashing each row's
-    /// canonical key and value as it goes, and builds the state tree from them. With
-    /// `checkCanonical`, every row is also compared with the columns its decoded record would
-    /// produce, so columns outside the hashed values cannot be edited unnoticed.
+    /// canonical key and value as it goes, and builds the state tree from them. Decoding is
+    /// strict (each column must have its exact SQLite type and, for JSON columns, canonical
+    /// text), so an edited row either fails to decode or changes the root. With
+    /// `checkCanonical`, rows of tables with derived columns are also compared with the
+    /// columns their record would produce, so those cannot be edited unnoticed either.
     public func readState(checkCanonical: Bool, cpu: CPUCounter? = nil) throws(StoreError) -> StoredState {
         let slots = ParallelSlots<Result<TablePart, StoreError>>(count: 8)
         DispatchQueue.concurrentPerform(iterations: 8) { i in
@@ -90,7 +92,7 @@ extension ChainStore {
                 do { record = try R(row: row) } catch let error as StoreError {
                     throw StoreError.corrupt("\(R.tableName) row: \(error)")
                 }
-                if checkCanonical, nonCanonical == nil || record.updatedAt < nonCanonical!.height {
+                if checkCanonical, R.hasDerivedColumns, nonCanonical == nil || record.updatedAt < nonCanonical!.height {
                     let expected = record.databaseValues
                     if let i = expected.indices.first(where: { expected[$0] != row[$0] as DatabaseValue }) {
                         nonCanonical = NonCanonicalRow(table: R.tableName, key: record.keyDescription, column: R.columns[i],

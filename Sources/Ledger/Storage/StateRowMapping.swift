@@ -13,6 +13,10 @@ protocol StateRowMapping: StateRecord {
     static var primaryKey: [String] { get }
     /// `CREATE INDEX` statements serving the queries.
     static var indexes: [String] { get }
+    /// Whether some column repeats part of another (tasks, evidence). Decoding every other
+    /// table is strict and total, so only these rows need re-encoding to prove that the
+    /// stored columns are exactly what the ledger wrote.
+    static var hasDerivedColumns: Bool { get }
     /// Column values in `columns` order.
     var databaseValues: [DatabaseValue] { get }
     init(row: Row) throws
@@ -20,6 +24,7 @@ protocol StateRowMapping: StateRecord {
 
 extension StateRowMapping {
     static var tableName: String { table.name }
+    static var hasDerivedColumns: Bool { false }
 
     static var createTableSQL: String {
         "CREATE TABLE \(tableName) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.joined(separator: ", ")))) WITHOUT ROWID"
@@ -193,6 +198,7 @@ extension TaskRecord: StateRowMapping {
     static let columns = ["id", "publisher", "spec", "name", "dataset_schema", "rounds", "aggregation", "dp_mode",
                           "open_round", "published_at", "updated_at"]
     static let primaryKey = ["id"]
+    static var hasDerivedColumns: Bool { true }
     static let indexes = ["CREATE INDEX tasks_by_publisher ON tasks (publisher)",
                           "CREATE INDEX tasks_by_schema ON tasks (dataset_schema)"]
     var databaseValues: [DatabaseValue] {
@@ -285,6 +291,7 @@ extension EvidenceRecord: StateRowMapping {
     /// `evidence` holds the canonical `Evidence`; the columns after it repeat its queryable fields.
     static let columns = ["id", "reporter", "evidence", "offender", "kind", "height", "tx_hash", "updated_at"]
     static let primaryKey = ["id"]
+    static var hasDerivedColumns: Bool { true }
     static let indexes = ["CREATE INDEX evidence_by_offender ON evidence (offender, height)"]
     var databaseValues: [DatabaseValue] {
         [StoreValues.blob(id), StoreValues.blob(reporter), StoreValues.blob(evidence.canonicalBytes), StoreValues.blob(evidence.offender),
