@@ -41,15 +41,23 @@ public struct StateTree: Sendable {
     public var root: Hash256 { nodes[0][0] }
     public var rowCount: Int { buckets.reduce(0) { $0 + $1.count } }
 
-    /// Inserts or replaces rows (by key) and rehashes what changed.
-    public mutating func update(_ changes: [(key: [UInt8], leaf: Hash256)]) {
-        var dirty = Set<Int>()
+    /// The result of applying some row changes: the new root, and the buckets and nodes that
+    /// change. Computed without touching the tree, so a block can be validated first and
+    /// committed (`apply`) later, in time proportional to the rows it wrote.
+    public struct Update: Sendable {
+        public let root: Hash256
+        fileprivate let buckets: [Int: [Row]]
+        fileprivate let nodes: [(level: Int, index: Int, hash: Hash256)]
+        /// The root this update was computed from; `apply` requires it.
+        fileprivate let base: Hash256
+    }
+
+    /// Computes the tree after inserting or replacing `changes` (by key), without mutating.
+    public func preview(_ changes: [(key: [UInt8], leaf: Hash256)]) -> Update {
+        var changed: [Int: [Row]] = [:]
         for change in changes {
             let b = StateTree.bucket(of: change.key)
-            dirty.insert(b)
-            var rows = buckets[b]
-            buckets[b] = []
-            // Binary search for the key's position in the sorted bucket.
+            var rows = changed.removeValue(forKey: b) ?? buckets[b]
             var low = 0, high = rows.count
             while low < high {
                 let mid = (low + high) / 2
@@ -60,18 +68,40 @@ public struct StateTree: Sendable {
             } else {
                 rows.insert(Row(key: change.key, leaf: change.leaf), at: low)
             }
-            buckets[b] = rows
+            changed[b] = rows
         }
-        var level = StateTree.levels
-        for b in dirty { nodes[level][b] = StateTree.bucketHash(buckets[b]) }
-        var parents = dirty
-        while level > 0 {
-            parents = Set(parents.map { $0 >> 4 })
-            level -= 1
-            for p in parents {
-                nodes[level][p] = StateTree.nodeHash(Array(nodes[level + 1][(p << 4)..<((p << 4) + 16)]))
+        var nodes: [(level: Int, index: Int, hash: Hash256)] = []
+        var overlay: [Int: Hash256] = [:]
+        for (b, rows) in changed {
+            let hash = StateTree.bucketHash(rows)
+            overlay[b] = hash
+            nodes.append((StateTree.levels, b, hash))
+        }
+        var indices = Set(changed.keys)
+        for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
+            var parents: [Int: Hash256] = [:]
+            for p in Set(indices.map { $0 >> 4 }) {
+                let children = ((p << 4)..<((p << 4) + 16)).map { overlay[$0] ?? self.nodes[level + 1][$0] }
+                let hash = StateTree.nodeHash(children)
+                parents[p] = hash
+                nodes.append((level, p, hash))
             }
+            overlay = parents
+            indices = Set(parents.keys)
         }
+        return Update(root: overlay[0] ?? root, buckets: changed, nodes: nodes, base: root)
+    }
+
+    /// Applies an update computed by `preview` on this very tree.
+    public mutating func apply(_ update: Update) {
+        precondition(update.base == root, "applying a state-tree update computed from another tree")
+        for (b, rows) in update.buckets { buckets[b] = rows }
+        for node in update.nodes { nodes[node.level][node.index] = node.hash }
+    }
+
+    /// Inserts or replaces rows (by key) and rehashes what changed.
+    public mutating func update(_ changes: [(key: [UInt8], leaf: Hash256)]) {
+        apply(preview(changes))
     }
 
     /// The leaf hash of a row.

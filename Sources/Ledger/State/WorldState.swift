@@ -27,8 +27,8 @@ public final class WorldState: LedgerStateReader {
             + privacySpending.count + evidence.count
     }
 
-    /// Applies a block's writes and the tree that already includes them.
-    func merge(_ delta: StateDelta, tree newTree: StateTree) {
+    /// Applies a block's writes and the matching state-tree update.
+    func merge(_ delta: StateDelta, tree update: StateTree.Update) {
         var validatorsChanged = false
         for (k, v) in delta.members {
             if v.roles.contains(.validator), members[k] == nil { validatorsChanged = true }
@@ -46,7 +46,7 @@ public final class WorldState: LedgerStateReader {
         for (k, v) in delta.aggregates { aggregates[k] = v }
         for (k, v) in delta.privacySpending { privacySpending[k] = v }
         for (k, v) in delta.evidence { evidence[k] = v }
-        tree = newTree
+        tree.apply(update)
         if validatorsChanged { refreshValidators() }
     }
 

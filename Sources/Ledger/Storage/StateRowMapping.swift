@@ -30,8 +30,12 @@ extension StateRowMapping {
         "CREATE TABLE \(tableName) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.joined(separator: ", ")))) WITHOUT ROWID"
     }
 
+    /// Insert, or update in place: unlike `INSERT OR REPLACE` (a delete and an insert), this
+    /// leaves index entries of unchanged columns alone.
     static var upsertSQL: String {
-        "INSERT OR REPLACE INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let values = columns.filter { !primaryKey.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+            + " ON CONFLICT (\(primaryKey.joined(separator: ", "))) DO UPDATE SET \(values)"
     }
 
     static var selectAllSQL: String {
