@@ -113,13 +113,17 @@ public struct ChainVerifier: Sendable {
         }
         defer { group.wait() }
 
-        var next: UInt64 = 1
+        // Three stages overlap: batch k−1 replays on one core while batch k's signatures are
+        // verified and batch k+1 is read on the others.
+        var upcoming = tipHeight >= 1 ? try readBatch(from: 1, through: tipHeight) : []
+        var next = 1 + UInt64(upcoming.count)
         var current: (batch: [StoredBlock], verified: [Result<VerifiedTransaction, TransactionRejection>])? = nil
-        while current != nil || next <= tipHeight {
-            let batch = next <= tipHeight ? try readBatch(from: next, through: tipHeight) : []
-            next += UInt64(batch.count)
+        while current != nil || !upcoming.isEmpty {
+            let batch = upcoming
             let bytes = batch.flatMap { $0.transactions.map(\.bytes) }
             let slots = ParallelSlots<Result<VerifiedTransaction, TransactionRejection>>(count: bytes.count)
+            let read = ParallelSlots<Result<[StoredBlock], StoreError>>(count: 1)
+            let readFrom = next
             let maxBytes = genesis.limits.maxTransactionBytes
             let chunk = 64
             let previous = current
@@ -139,7 +143,14 @@ public struct ChainVerifier: Sendable {
                     blocks += 1
                     transactions += count
                 }
-            }, count: (bytes.count + chunk - 1) / chunk, parallel: { c in
+            }, count: (bytes.count + chunk - 1) / chunk + 1, parallel: { job in
+                if job == 0 {
+                    read.set(0, Result { () throws(StoreError) -> [StoredBlock] in
+                        readFrom <= tipHeight ? try readBatch(from: readFrom, through: tipHeight) : []
+                    })
+                    return
+                }
+                let c = job - 1
                 for i in (c * chunk)..<min(bytes.count, (c + 1) * chunk) {
                     slots.set(i, Result { () throws(TransactionRejection) -> VerifiedTransaction in
                         try TransactionVerifier.verify(bytes[i], maxBytes: maxBytes)
@@ -147,6 +158,8 @@ public struct ChainVerifier: Sendable {
                 }
             })
             if problem != nil { return finish() }
+            upcoming = try read.results[0].get()
+            next += UInt64(upcoming.count)
             current = batch.isEmpty ? nil : (batch, slots.results)
         }
 
