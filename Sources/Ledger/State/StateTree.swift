@@ -38,6 +38,25 @@ public struct StateTree: Sendable {
         self.nodes = nodes
     }
 
+    /// A tree holding exactly `rows` (keys unique), built bottom-up in one pass.
+    public init(rows: [(key: [UInt8], leaf: Hash256)]) {
+        self.init()
+        for row in rows { buckets[StateTree.bucket(of: row.key)].append(Row(key: row.key, leaf: row.leaf)) }
+        var dirty: [Int] = []
+        for b in buckets.indices where !buckets[b].isEmpty {
+            buckets[b].sort { $0.key.lexicographicallyPrecedes($1.key) }
+            nodes[StateTree.levels][b] = StateTree.bucketHash(buckets[b])
+            dirty.append(b)
+        }
+        for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
+            let below = nodes[level + 1]
+            var parents = dirty.map { $0 >> 4 }
+            parents = parents.enumerated().filter { $0.offset == 0 || parents[$0.offset - 1] != $0.element }.map(\.element)
+            for p in parents { nodes[level][p] = StateTree.nodeHash(Array(below[(p << 4)..<((p << 4) + 16)])) }
+            dirty = parents
+        }
+    }
+
     public var root: Hash256 { nodes[0][0] }
     public var rowCount: Int { buckets.reduce(0) { $0 + $1.count } }
 
@@ -80,8 +99,9 @@ public struct StateTree: Sendable {
         var indices = Set(changed.keys)
         for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
             var parents: [Int: Hash256] = [:]
+            let below = self.nodes[level + 1]
             for p in Set(indices.map { $0 >> 4 }) {
-                let children = ((p << 4)..<((p << 4) + 16)).map { overlay[$0] ?? self.nodes[level + 1][$0] }
+                let children = ((p << 4)..<((p << 4) + 16)).map { overlay[$0] ?? below[$0] }
                 let hash = StateTree.nodeHash(children)
                 parents[p] = hash
                 nodes.append((level, p, hash))
@@ -106,14 +126,12 @@ public struct StateTree: Sendable {
 
     /// The leaf hash of a row.
     public static func leafHash(key: [UInt8], value: [UInt8]) -> Hash256 {
-        var hasher = SHA256()
-        var prefix: [UInt8] = [0x00]
         let length = UInt32(key.count)
-        prefix += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
-        hasher.update(data: prefix)
-        hasher.update(data: key)
-        hasher.update(data: value)
-        return Hash256(hasher.finalize())
+        var message: [UInt8] = [0x00, UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
+        message.reserveCapacity(5 + key.count + value.count)
+        message += key
+        message += value
+        return Hash256.sha256(message)
     }
 
     static func bucket(of key: [UInt8]) -> Int {
@@ -121,17 +139,7 @@ public struct StateTree: Sendable {
         return digest.withUnsafeBytes { Int($0[0]) << 8 | Int($0[1]) }
     }
 
-    static func bucketHash(_ rows: [Row]) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x01] as [UInt8])
-        for row in rows { row.leaf.update(&hasher) }
-        return Hash256(hasher.finalize())
-    }
+    static func bucketHash(_ rows: [Row]) -> Hash256 { Hash256.sha256(prefix: 0x01, rows.lazy.map(\.leaf)) }
 
-    static func nodeHash(_ children: [Hash256]) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x02] as [UInt8])
-        for child in children { child.update(&hasher) }
-        return Hash256(hasher.finalize())
-    }
+    static func nodeHash(_ children: [Hash256]) -> Hash256 { Hash256.sha256(prefix: 0x02, children) }
 }

@@ -86,9 +86,7 @@ public final class WorldState: LedgerStateReader {
 
     /// Builds the tree from precomputed leaves of every row, and the derived lookups.
     func install(leaves: [(key: [UInt8], leaf: Hash256)]) {
-        var fresh = StateTree()
-        fresh.update(leaves)
-        tree = fresh
+        tree = StateTree(rows: leaves)
         updatesByTx = Dictionary(uniqueKeysWithValues: updates.map { ($0.value.txHash, $0.key) })
         datasetsByOwner = Dictionary(grouping: datasets.values, by: \.owner).mapValues { $0.map(\.cid).sorted() }
         refreshValidators()
