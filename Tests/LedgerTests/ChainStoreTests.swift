@@ -67,7 +67,7 @@ struct ChainStoreTests {
 
     enum Tamper: String, CaseIterable, CustomTestStringConvertible {
         case transactionBytes, transactionBytesAndHash, headerColumn, headerBytes, certificate, stateRowDataset, stateRowMember,
-             deletedTransaction, deletedBlock
+             derivedColumn, reformattedJSON, deletedStateRow, insertedStateRow, deletedTransaction, deletedBlock
         var testDescription: String { rawValue }
     }
 
@@ -116,6 +116,20 @@ struct ChainStoreTests {
         case .stateRowMember:
             try fixture.tamper("UPDATE members SET reputation = 1000 WHERE name = 'hospital-b'")
             expected = (2, "column reputation is 1000, replay gives 80")
+        case .derivedColumn:
+            // `tasks.name` repeats a field of the hashed `spec` blob; editing it alone changes no hash.
+            try fixture.tamper("UPDATE tasks SET name = 'renamed'")
+            expected = (3, "column name is \"renamed\"")
+        case .reformattedJSON:
+            // Same numbers, different text: not what the ledger wrote.
+            try fixture.tamper(#"UPDATE updates SET metrics = '{"accuracy": 0.8, "loss": 0.4}' WHERE update_cid = 'bafy-ua'"#)
+            expected = (2, "column metrics")
+        case .deletedStateRow:
+            try fixture.tamper("DELETE FROM updates WHERE update_cid = 'bafy-ub'")
+            expected = (2, "is missing from the database")
+        case .insertedStateRow:
+            try fixture.tamper("INSERT INTO privacy_spending (dataset, task, round, epsilon_micro, updated_at) VALUES ('bafy-zzz', x'00', 0, 1, 1)")
+            expected = (1, "privacy_spending[\"bafy-zzz\"/00/0] exists in the database but not in the replayed state")
         case .deletedTransaction:
             try fixture.tamper("DELETE FROM transactions WHERE height = 2 AND idx = 1")
             expected = (2, "header says 2 transactions, block has 1")

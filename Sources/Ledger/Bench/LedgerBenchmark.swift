@@ -31,10 +31,25 @@ public enum LedgerBenchmark {
         public var block_size: Int
         public var transactions: Int
         public var seconds: Double
+        /// CPU (all threads) spent per committed transaction: verification, execution, persistence.
+        public var cpu_us_per_tx: Double
+        /// Of that, the sequential part (execute, build, certify, persist) on one thread…
+        public var sequential_cpu_us_per_tx: Double
+        /// …split into proposing (rules, Merkle and state roots), persisting (one SQLite
+        /// transaction, fsync included) and the rest (vote, certificate check, in-memory commit).
+        public var propose_cpu_us_per_tx: Double
+        public var persist_cpu_us_per_tx: Double
+        /// Load-independent ceiling: the rate if the pipeline had every core to itself,
+        /// `cores / cpu_us_per_tx`, capped by the sequential part (`1 / sequential_cpu_us_per_tx`).
+        public var cpu_bound_tx_per_second: Double
         /// Ed25519 verifications per second across all cores, measured alone.
         public var verify_per_second: Double
         public var chain_verify_tx_per_second: Double
         public var chain_verify_seconds: Double
+        public var chain_verify_cpu_us_per_tx: Double
+        public var chain_verify_replay_cpu_us_per_tx: Double
+        public var chain_verify_stored_state_cpu_us_per_tx: Double
+        public var chain_verify_state_check_seconds: Double
         public var chain_verify_ok: Bool
         public var cores: Int
         public var trainers: Int
@@ -60,8 +75,11 @@ public enum LedgerBenchmark {
         log("signing \(configuration.trainers * (configuration.rounds + 1) + configuration.rounds + 1) transactions")
         let workload = makeWorkload(chainID: chainID, validator: validator, trainers: trainers, rounds: configuration.rounds)
 
-        let url = configuration.directory.appendingPathComponent("chain/\(chainID)/ledger.sqlite")
+        // The scratch directory is a node home, so `medchain chain verify --home DIR` works on it.
         try? FileManager.default.removeItem(at: configuration.directory)
+        let home = try NodeHome.initialize(at: configuration.directory.path, name: "bench-validator", key: validator)
+        try home.install(genesis)
+        let url = home.databaseURL(chainID)
         let ledger = try Ledger(url: url, genesis: genesis)
         let node = LocalValidator(ledger: ledger, key: validator, clock: SystemClock())
         let blocks = stride(from: 0, to: workload.count, by: configuration.blockSize).map {
@@ -71,6 +89,10 @@ public enum LedgerBenchmark {
         log("committing \(workload.count) transactions in \(blocks.count) blocks")
         let maxBytes = genesis.limits.maxTransactionBytes
         let start = DispatchTime.now()
+        let cpuStart = CPUTime.process()
+        var sequentialCPU = 0.0, proposeCPU = 0.0
+        let persistCPU = CPUCounter()
+        ledger.store.persistTimer = persistCPU
         var previous: [VerifiedTransaction]? = nil
         var failure: (any Error)? = nil
         for index in 0...blocks.count {
@@ -80,8 +102,12 @@ public enum LedgerBenchmark {
             let toCommit = previous
             Parallel.overlap(sequential: {
                 guard let toCommit, failure == nil else { return }
+                let threadStart = CPUTime.thread()
+                defer { sequentialCPU += CPUTime.thread() - threadStart }
                 do {
+                    let proposeStart = CPUTime.thread()
                     let proposal = try node.propose(toCommit)
+                    proposeCPU += CPUTime.thread() - proposeStart
                     if let rejected = proposal.rejected.first { throw LedgerError.transaction(rejected.rejection) }
                     try node.commit(proposal.staged)
                 } catch {
@@ -98,7 +124,10 @@ public enum LedgerBenchmark {
             previous = try slots.results.map { try $0.get() }
         }
         let seconds = elapsed(since: start)
+        let commitCPU = CPUTime.process() - cpuStart
         let committed = workload.count
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cpuPerTx = commitCPU / Double(committed), sequentialPerTx = sequentialCPU / Double(committed)
 
         log("measuring Ed25519 verification alone")
         let sample = Array(workload.prefix(20_000)).map { try! SignedTransaction(decoding: $0) }
@@ -108,17 +137,25 @@ public enum LedgerBenchmark {
         precondition(valid.allSatisfy { $0 })
 
         log("verifying the chain from genesis")
+        let verifyCPUStart = CPUTime.process()
         let report = try ChainVerifier(store: ledger.store, genesis: genesis).verify()
+        let verifyCPU = CPUTime.process() - verifyCPUStart
         let databaseBytes = ["", "-wal"].reduce(0) { sum, suffix in
             sum + ((try? FileManager.default.attributesOfItem(atPath: url.path + suffix)[.size] as? Int) ?? 0)
         }
         let result = Report(
             tx_per_second: Double(committed) / seconds, blocks: blocks.count, block_size: configuration.blockSize,
-            transactions: committed, seconds: seconds, verify_per_second: verifyRate,
+            transactions: committed, seconds: seconds, cpu_us_per_tx: cpuPerTx * 1e6, sequential_cpu_us_per_tx: sequentialPerTx * 1e6,
+            propose_cpu_us_per_tx: proposeCPU / Double(committed) * 1e6, persist_cpu_us_per_tx: persistCPU.seconds / Double(committed) * 1e6,
+            cpu_bound_tx_per_second: min(Double(cores) / cpuPerTx, 1 / sequentialPerTx), verify_per_second: verifyRate,
             chain_verify_tx_per_second: report.transactionsPerSecond, chain_verify_seconds: report.seconds,
-            chain_verify_ok: report.ok, cores: ProcessInfo.processInfo.activeProcessorCount, trainers: configuration.trainers,
+            chain_verify_cpu_us_per_tx: verifyCPU / Double(committed) * 1e6,
+            chain_verify_replay_cpu_us_per_tx: report.replayCPUSeconds / Double(committed) * 1e6,
+            chain_verify_stored_state_cpu_us_per_tx: report.storedStateCPUSeconds / Double(committed) * 1e6,
+            chain_verify_state_check_seconds: report.stateCheckSeconds,
+            chain_verify_ok: report.ok, cores: cores, trainers: configuration.trainers,
             rounds: configuration.rounds, state_rows: ledger.application.state.rowCount, database_bytes: databaseBytes,
-            state_root: ledger.tip.stateRoot.hex, database: configuration.keepDatabase ? url.path : nil)
+            state_root: ledger.tip.stateRoot.hex, database: configuration.keepDatabase ? configuration.directory.path : nil)
         if let problem = report.problem { throw StoreError.corrupt("benchmark chain failed verification: \(problem)") }
         if !configuration.keepDatabase { try? FileManager.default.removeItem(at: configuration.directory) }
         return result
