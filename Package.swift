@@ -44,6 +44,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // targets: consensus
+        .target(
+            name: "Consensus",
+            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Layer 3 — data application
 
@@ -61,6 +66,8 @@ let package = Package(
                 "Tensor", "DataSets", "Learning",
                 // cli: ledger
                 "Ledger",
+                // cli: consensus
+                "Consensus",
                 // cli: store
                 "ContentStore",
                 // cli: privacy
@@ -79,6 +86,8 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
+        // tests: consensus
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger"]),
         // tests: store
         .testTarget(
             name: "ContentStoreTests", dependencies: ["ContentStore"],
