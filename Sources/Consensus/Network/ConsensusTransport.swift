@@ -24,4 +24,6 @@ public enum NodeTimer: Hashable, Sendable {
     case round(height: UInt64, round: UInt32, step: RoundStep)
     /// The commit timeout is over: start this height.
     case startHeight(UInt64)
+    /// Time to re-send this node's messages of the height (peers may have missed them).
+    case gossip(height: UInt64)
 }

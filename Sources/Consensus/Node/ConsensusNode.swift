@@ -29,14 +29,19 @@ public final class ConsensusNode {
         public var synchronousLog: Bool
         /// Rounds ahead of the current one whose messages are still kept.
         public var maxRoundsAhead: UInt32
+        /// How often a node re-sends its proposal and votes of the current height, so peers
+        /// that lost them or were down catch up (Tendermint's vote gossip).
+        public var gossipIntervalMs: UInt64
 
         public init(rules: ConsensusRules = ConsensusRules(), timeouts: TimeoutPolicy = TimeoutPolicy(),
-                    maxMessageBytes: Int = 20 << 20, synchronousLog: Bool = true, maxRoundsAhead: UInt32 = 256) {
+                    maxMessageBytes: Int = 20 << 20, synchronousLog: Bool = true, maxRoundsAhead: UInt32 = 256,
+                    gossipIntervalMs: UInt64 = 1000) {
             self.rules = rules
             self.timeouts = timeouts
             self.maxMessageBytes = maxMessageBytes
             self.synchronousLog = synchronousLog
             self.maxRoundsAhead = maxRoundsAhead
+            self.gossipIntervalMs = gossipIntervalMs
         }
     }
 
@@ -55,6 +60,8 @@ public final class ConsensusNode {
     public private(set) var commits: [CommitRecord] = []
     /// Counts of refused messages by reason code.
     public private(set) var refusals: [String: Int] = [:]
+    /// Harmless messages dropped without complaint (late votes, already committed transactions).
+    public private(set) var ignored = 0
     /// Conflicting votes this node saw (equivocation), as evidence.
     public private(set) var equivocations: [Hash256: Evidence] = [:]
     /// Intrinsically invalid proposals seen at the current height, with the evidence.
@@ -163,6 +170,10 @@ public final class ConsensusNode {
             enqueue(.timeout(step, round: r))
         case .startHeight(let h):
             if h == application.tip.height + 1, machine.height != h { beginHeight(replay: []) }
+        case .gossip(let h):
+            guard h == height, machine.started, machine.decision == nil else { return }
+            regossip()
+            timers.schedule(.gossip(height: h), for: publicKey, afterMs: configuration.gossipIntervalMs)
         }
     }
 
@@ -196,7 +207,10 @@ public final class ConsensusNode {
         switch message {
         case .transaction(let tx):
             do { try mempool.add(tx, application: application) } catch {
-                throw .stale("transaction refused by the mempool: \(error)")
+                switch error {
+                case .replayedNonce, .duplicate: ignored += 1      // already committed: gossip arrived late
+                default: throw .stale("transaction refused by the mempool: \(error)")
+                }
             }
         case .blockRequest(let h):
             if let committed = try? ledger.store.committedBlock(at: h) {
@@ -273,7 +287,10 @@ public final class ConsensusNode {
     /// this node lacks.
     private func noteOtherHeight(_ other: UInt64, bytes: [UInt8], from peer: PublicKey) throws(MessageRefusal) {
         let next = application.tip.height + 1
-        guard other > height, other >= next else { throw .stale("message for past height \(other) (at \(height))") }
+        guard other > height, other >= next else {
+            ignored += 1           // late votes of a finished height are normal
+            return
+        }
         if other == next || other == next + 1, future.count < 4096 { future.append((bytes, peer)) }
         // Blocks below `other` that this node lacks are committed at the sender: ask for them.
         if other > next { requestBlock(next, from: peer) }
@@ -328,8 +345,8 @@ public final class ConsensusNode {
             }
             replayMessages.append(record)
         }
-        replaying = true
         enqueue(.start)
+        replaying = true
         for record in replayMessages {
             switch record {
             case .message(let bytes): receive(bytes, from: publicKey)
@@ -339,6 +356,7 @@ public final class ConsensusNode {
         }
         replaying = false
         if !replay.isEmpty { log("replayed \(replay.count) log records at height \(machine.height)") }
+        timers.schedule(.gossip(height: machine.height), for: publicKey, afterMs: configuration.gossipIntervalMs)
         let buffered = future
         future = []
         for item in buffered { receive(item.bytes, from: item.from) }
@@ -535,6 +553,18 @@ public final class ConsensusNode {
     }
 
     // MARK: Sending and logging
+
+    /// Re-sends this node's proposal of the current round and its votes of the current and
+    /// previous round (duplicates are ignored by receivers).
+    private func regossip() {
+        let current = machine.round
+        if let own = ownProposals[current], !behaviour.contains(.withholdProposals) { broadcast(.proposal(own)) }
+        guard !behaviour.contains(.withholdVotes) else { return }
+        for vote in ownVotes.values.sorted(by: { ($0.round, $0.type.rawValue) < ($1.round, $1.type.rawValue) })
+        where vote.round + 1 >= current {
+            broadcast(.vote(vote))
+        }
+    }
 
     private func broadcast(_ message: ConsensusMessage) { broadcast(message.encoded(chainID: chainID)) }
 
