@@ -113,6 +113,19 @@ struct RoundStateMachineTests {
         #expect(actions == [.scheduleTimeout(.precommit, round: 0, afterMs: 1000)])
     }
 
+    @Test func anEquivocatorCountsForEachValueItSignedButOnceForEach() {
+        var (machine, _) = Self.machine(me: 2)
+        _ = machine.handle(.proposal(round: 0, blockID: Self.blockA, polRound: nil, isValid: true))
+        _ = Self.votes(&machine, .prevote, round: 0, nil, from: [3])        // the equivocator's first prevote
+        _ = Self.votes(&machine, .prevote, round: 0, Self.blockA, from: [0, 2])
+        #expect(machine.count(.prevote, round: 0, for: Self.blockA) == 2)
+        // Its second, conflicting prevote for A (relayed by whoever counted it) completes the polka.
+        let actions = Self.votes(&machine, .prevote, round: 0, Self.blockA, from: [3, 3])
+        #expect(machine.count(.prevote, round: 0, for: Self.blockA) == 3)
+        #expect(machine.countAll(.prevote, round: 0) == 3)
+        #expect(actions.contains(.vote(.precommit, round: 0, blockID: Self.blockA)))
+    }
+
     @Test func aPrecommitTimeoutStartsTheNextRoundWithLongerTimeouts() {
         var (machine, _) = Self.machine(me: 2)
         _ = machine.handle(.timeout(.propose, round: 0))

@@ -46,7 +46,7 @@ public struct AccusedProposal: Hashable, Sendable, CanonicalCodable {
 /// state and the blacklist the chain requires. Every honest validator reaches the same verdict.
 ///
 /// Checks, in order:
-/// 1. the header names the signer as proposer;
+/// 1. the header names the signer as proposer (unless it re-proposes a block that had a polka);
 /// 2. the header's blacklist equals the chain's (`Blacklist`), so every node re-checks it;
 /// 3. `LedgerApplication.stage` accepts the block (links, limits, signatures, every rule and
 ///    every installed `DomainValidator`, including `EvidenceValidator`);
@@ -94,7 +94,9 @@ public struct ProposalEvaluator {
             .invalid(Evidence(offender: signed.proposer, kind: kind, height: header.height, blockID: block.id, detail: detail,
                               proof: signed.canonicalBytes), intrinsic: true)
         }
-        guard header.proposer == signed.proposer else {
+        // A fresh block names its signer; a re-proposal (Tendermint's valid block, with a polka
+        // round) keeps the header of the master that made it.
+        guard signed.polRound != nil || header.proposer == signed.proposer else {
             return invalid(.invalidBlock, "height \(header.height): the header names \(header.proposer.shortHex)… as proposer, but \(signed.proposer.shortHex)… signed the proposal")
         }
         let expected = blacklist.keys

@@ -73,7 +73,8 @@ public final class ConsensusNode {
     let wal: WriteAheadLog
     private var proposals: [UInt32: ProposalMessage] = [:]
     private var verdicts: [UInt32: ProposalVerdict] = [:]
-    private var votes: [VoteSlot: SignedVote] = [:]
+    /// Votes by slot; more than one only from an equivocator (see `RoundStateMachine`).
+    private var votes: [VoteSlot: [SignedVote]] = [:]
     /// What this node signed at the current height, loaded from the log on restart.
     private var ownProposals: [UInt32: ProposalMessage] = [:]
     private var ownVotes: [VoteSlot: SignedVote] = [:]
@@ -233,6 +234,10 @@ public final class ConsensusNode {
             return
         }
         guard signed.round <= machine.round + configuration.maxRoundsAhead else { throw .stale("proposal for round \(signed.round) is too far ahead") }
+        if proposals[signed.round] == proposal {
+            ignored += 1
+            return
+        }
         guard signed.proposer == machine.proposer(round: signed.round) else { throw .notProposer(signed.proposer, round: signed.round) }
         guard proposal.isAuthentic(chainID: chainID) else { throw .badSignature("proposal for height \(signed.height) round \(signed.round)") }
         if let existing = proposals[signed.round] {
@@ -258,28 +263,31 @@ public final class ConsensusNode {
 
     private func handleVote(_ vote: SignedVote, bytes: [UInt8], from peer: PublicKey) throws(MessageRefusal) {
         guard application.validators.contains(vote.validator) else { throw .unknownPeer(vote.validator) }
+        if vote.height == height, votes[vote.slot]?.contains(vote) == true {
+            ignored += 1                      // a re-sent copy of a vote already counted
+            return
+        }
         guard vote.hasValidSignature(chainID: chainID) else { throw .badSignature("\(vote.type) of \(vote.validator.shortHex)…") }
         if vote.height != height {
             try noteOtherHeight(vote.height, bytes: bytes, from: peer)
             return
         }
         guard vote.round <= machine.round + configuration.maxRoundsAhead else { throw .stale("vote for round \(vote.round) is too far ahead") }
-        if let existing = votes[vote.slot] {
-            if existing.blockID != vote.blockID, let pair = DuplicateVoteEvidence(existing, vote) {
-                let evidence = pair.evidence
-                if equivocations[evidence.id] == nil {
-                    equivocations[evidence.id] = evidence
-                    log("equivocation by \(vote.validator.shortHex)…: \(evidence.detail)")
-                }
+        let existing = votes[vote.slot] ?? []
+        if let first = existing.first, let pair = DuplicateVoteEvidence(first, vote) {
+            let evidence = pair.evidence
+            if equivocations[evidence.id] == nil {
+                equivocations[evidence.id] = evidence
+                log("equivocation by \(vote.validator.shortHex)…: \(evidence.detail)")
             }
-            return
         }
+        guard existing.count < RoundStateMachine.maxValuesPerVoter else { return }
         logRecord(.message(bytes))
         record(vote)
     }
 
     private func record(_ vote: SignedVote) {
-        votes[vote.slot] = vote
+        votes[vote.slot, default: []].append(vote)
         enqueue(.vote(vote.type, round: vote.round, validator: vote.validator, blockID: vote.blockID))
     }
 
@@ -481,7 +489,7 @@ public final class ConsensusNode {
             guard signed.blockID == blockID else {
                 // The log says this node already voted otherwise here: never sign a conflict.
                 log("refusing to sign a \(type) for round \(round) that conflicts with the one signed before a restart")
-                if votes[slot] == nil { sendVote(signed) }
+                if votes[slot] == nil { sendVote(signed) }  // re-send what the log holds
                 return
             }
             vote = signed
@@ -502,7 +510,7 @@ public final class ConsensusNode {
         logRecord(.message(bytes))
         if !behaviour.contains(.withholdVotes) { broadcast(bytes) }
         if behaviour.contains(.garbage) { sendGarbage(after: vote) }
-        if votes[vote.slot] == nil { record(vote) }
+        if votes[vote.slot]?.contains(vote) != true { record(vote) }
     }
 
     private func decide(round: UInt32, blockID: Hash256) {
@@ -511,7 +519,7 @@ public final class ConsensusNode {
             log("decided \(blockID.hex.prefix(12))… without its valid proposal; waiting for block sync")
             return
         }
-        let precommits = votes.values.filter { $0.type == .precommit && $0.round == round && $0.blockID == blockID }
+        let precommits = votes.values.joined().filter { $0.type == .precommit && $0.round == round && $0.blockID == blockID }
         let certificate = CommitCertificate(height: height, round: round, blockID: blockID, votes: precommits.map(\.certificateVote))
         do {
             try ledger.commit(staged, certificate: certificate)
@@ -555,7 +563,8 @@ public final class ConsensusNode {
     // MARK: Sending and logging
 
     /// Re-sends this node's proposal of the current round and its votes of the current and
-    /// previous round (duplicates are ignored by receivers).
+    /// previous round, and relays the proposal and prevotes of the polka behind its valid and
+    /// locked block, so a proposer that missed that polka learns it (duplicates are ignored).
     private func regossip() {
         let current = machine.round
         if let own = ownProposals[current], !behaviour.contains(.withholdProposals) { broadcast(.proposal(own)) }
@@ -563,6 +572,16 @@ public final class ConsensusNode {
         for vote in ownVotes.values.sorted(by: { ($0.round, $0.type.rawValue) < ($1.round, $1.type.rawValue) })
         where vote.round + 1 >= current {
             broadcast(.vote(vote))
+        }
+        var polkas: [(UInt32, Hash256)] = []
+        if let round = machine.validRound, let block = machine.validBlock { polkas.append((round, block)) }
+        if let round = machine.lockedRound, let block = machine.lockedBlock, round != machine.validRound { polkas.append((round, block)) }
+        for (round, block) in polkas where round < current {
+            if let proposal = proposals[round] { broadcast(.proposal(proposal)) }
+            for vote in votes.values.joined().sorted(by: { $0.validator < $1.validator })
+            where vote.type == .prevote && vote.round == round && vote.blockID == block {
+                broadcast(.vote(vote))
+            }
         }
     }
 

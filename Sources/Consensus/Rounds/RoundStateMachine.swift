@@ -20,8 +20,12 @@ public enum RoundStep: UInt8, Hashable, Sendable, Comparable, CustomStringConver
 /// proposals and commits the decided block.
 ///
 /// Quorums count validators, one vote each: `2f + 1` (`ValidatorSet.quorum`) for polkas and
-/// commits, `f + 1` distinct senders to skip to a higher round. Only a validator's first vote
-/// per (type, round) counts; a second, conflicting one is the owner's equivocation evidence.
+/// commits, `f + 1` distinct senders to skip to a higher round. A validator that equivocates
+/// (signs different values for one type and round) is counted once for each value it signed,
+/// up to `maxValuesPerVoter`, never twice for one value: this is what CometBFT reaches with its
+/// "peer claims a +2/3 majority" bookkeeping. It cannot break safety (two quorums for
+/// different values would need an honest validator in both), and it lets a polka that
+/// included an equivocator's vote be verified by validators that first saw its other vote.
 public struct RoundStateMachine: Hashable, Sendable {
     public enum Event: Hashable, Sendable {
         /// Start the height at round 0.
@@ -69,8 +73,10 @@ public struct RoundStateMachine: Hashable, Sendable {
     public private(set) var started = false
 
     var proposals: [UInt32: ProposalRecord] = [:]
-    var prevotes: [UInt32: [PublicKey: Hash256?]] = [:]
-    var precommits: [UInt32: [PublicKey: Hash256?]] = [:]
+    /// The values each validator voted for, per round (more than one only for equivocators).
+    var prevotes: [UInt32: [PublicKey: [Hash256?]]] = [:]
+    var precommits: [UInt32: [PublicKey: [Hash256?]]] = [:]
+    public static let maxValuesPerVoter = 3
     /// Validators that sent anything for a round (for the f+1 round skip).
     var senders: [UInt32: Set<PublicKey>] = [:]
     var prevoteTimeoutScheduled: Set<UInt32> = []
@@ -102,13 +108,12 @@ public struct RoundStateMachine: Hashable, Sendable {
             senders[r, default: []].insert(proposer(round: r))
         case .vote(let type, let r, let validator, let blockID):
             guard validators.contains(validator) else { return [] }
+            var values = (type == .prevote ? prevotes[r]?[validator] : precommits[r]?[validator]) ?? []
+            guard !values.contains(blockID), values.count < Self.maxValuesPerVoter else { return [] }
+            values.append(blockID)
             switch type {
-            case .prevote:
-                guard prevotes[r]?[validator] == nil else { return [] }
-                prevotes[r, default: [:]][validator] = .some(blockID)
-            case .precommit:
-                guard precommits[r]?[validator] == nil else { return [] }
-                precommits[r, default: [:]][validator] = .some(blockID)
+            case .prevote: prevotes[r, default: [:]][validator] = values
+            case .precommit: precommits[r, default: [:]][validator] = values
             }
             senders[r, default: []].insert(validator)
         case .timeout(let timeoutStep, let r):
@@ -149,7 +154,7 @@ public struct RoundStateMachine: Hashable, Sendable {
 
     func count(_ type: VoteType, round r: UInt32, for blockID: Hash256?) -> Int {
         let votes = type == .prevote ? prevotes[r] : precommits[r]
-        return votes?.values.filter { $0 == blockID }.count ?? 0
+        return votes?.values.filter { $0.contains(blockID) }.count ?? 0
     }
 
     func countAll(_ type: VoteType, round r: UInt32) -> Int {
@@ -213,6 +218,19 @@ public struct RoundStateMachine: Hashable, Sendable {
                 validBlock = proposal.blockID
                 validRound = round
                 changed = true
+            }
+
+            // A polka seen late, for a round already left, still raises the valid block (never
+            // the lock): the proposer then re-proposes it with that polka round, which locked
+            // validators accept (line 28), so locks taken before the network healed cannot
+            // stall the height. Safe: validBlock only chooses what to propose.
+            for (r, proposal) in proposals.sorted(by: { $0.key > $1.key })
+            where r < round && proposal.isValid && (validRound.map { r > $0 } ?? true)
+                && count(.prevote, round: r, for: proposal.blockID) >= quorum {
+                validBlock = proposal.blockID
+                validRound = r
+                changed = true
+                break
             }
 
             if step == .prevote, count(.prevote, round: round, for: nil) >= quorum {       // line 44

@@ -35,7 +35,7 @@ public struct SignedProposal: Hashable, Sendable {
     }
 
     public func hasValidSignature(chainID: String) -> Bool {
-        proposer.isValidSignature(signature, for: SignedProposal.signBytes(
+        SignatureCache.shared.isValid(signature, by: proposer, for: SignedProposal.signBytes(
             chainID: chainID, height: height, round: round, polRound: polRound, blockID: blockID, attachmentsHash: attachmentsHash))
     }
 }

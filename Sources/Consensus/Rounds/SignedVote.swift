@@ -61,8 +61,8 @@ public struct SignedVote: Hashable, Sendable {
     }
 
     public func hasValidSignature(chainID: String) -> Bool {
-        validator.isValidSignature(signature, for: SignedVote.signBytes(chainID: chainID, type: type, height: height,
-                                                                         round: round, blockID: blockID))
+        SignatureCache.shared.isValid(signature, by: validator, for: SignedVote.signBytes(
+            chainID: chainID, type: type, height: height, round: round, blockID: blockID))
     }
 
     /// Where this vote sits: one vote per validator per slot, or it equivocates.

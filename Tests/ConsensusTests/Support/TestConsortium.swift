@@ -62,3 +62,36 @@ final class OneShotContributor: ProposalContributor {
         pending
     }
 }
+
+/// A lying master's helper: adds a dataset registration the domain rule refuses, signed by
+/// the proposer itself with its next nonce.
+final class LyingContributor: ProposalContributor {
+    func transactions(forHeight height: UInt64, round: UInt32, proposer: SigningKey, application: LedgerApplication) -> [SignedTransaction] {
+        let nonce = application.state.member(proposer.publicKey)?.nonce ?? 0
+        return [TestNet.dataset("bafy-bad-\(height)-\(round)", signer: proposer, nonce: nonce)]
+    }
+}
+
+/// Independent re-derivation of what every committed block must satisfy: replays a node's
+/// stored chain into a fresh application and checkpoint, checking each header's blacklist
+/// against the one derived from the chain before it, and that no blacklisted master proposed.
+enum ChainAudit {
+    static func check(_ node: ConsensusNode, rules: ConsensusRules) throws {
+        let genesis = node.ledger.genesis
+        let app = try LedgerApplication(genesis: genesis)
+        app.domainValidators = [EvidenceValidator(), RefuseBadDatasets()]
+        var checkpoint = ConsensusCheckpoint.genesis(app, rules: rules)
+        var height: UInt64 = 1
+        while let committed = try node.ledger.store.committedBlock(at: height) {
+            let header = committed.block.header
+            #expect(header.blacklist == checkpoint.blacklist.keys, "height \(height): blacklist differs from the chain's")
+            #expect(!checkpoint.blacklist.contains(header.proposer), "height \(height): a blacklisted master proposed")
+            let staged = try app.stage(committed.block)
+            try committed.certificate.verify(for: header, validators: app.validators)
+            app.commit(staged)
+            checkpoint = checkpoint.advanced(by: committed.block, application: app, rules: rules)
+            height += 1
+        }
+        #expect(checkpoint == node.checkpoint || height - 1 != node.application.tip.height)
+    }
+}
