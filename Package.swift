@@ -45,6 +45,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // targets: consensus
+        .target(
+            name: "Consensus",
+            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Layer 3 — data application
 
@@ -65,6 +70,8 @@ let package = Package(
                 "Tensor", "DataSets", "Learning",
                 // cli: ledger
                 "Ledger",
+                // cli: consensus
+                "Consensus",
                 // cli: store
                 "ContentStore",
                 // cli: privacy
@@ -88,6 +95,8 @@ let package = Package(
             name: "LedgerTests", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Inputs")]
         ),
+        // tests: consensus
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger"]),
         // tests: store
         .testTarget(
             name: "DataCatalogTests",

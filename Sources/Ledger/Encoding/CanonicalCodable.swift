@@ -36,5 +36,11 @@ public struct EncodingError: Error, CustomStringConvertible, Sendable, Equatable
     public var offset: Int
     public var message: String
 
+    public init(context: String, offset: Int, message: String) {
+        self.context = context
+        self.offset = offset
+        self.message = message
+    }
+
     public var description: String { "malformed \(context) at byte \(offset): \(message)" }
 }

@@ -26,7 +26,8 @@ public struct CanonicalReader {
 
     public var remaining: Int { bytes.count - offset }
 
-    func fail(_ message: String) -> EncodingError {
+    /// An error at the current offset, for decoders of other modules too.
+    public func fail(_ message: String) -> EncodingError {
         EncodingError(context: context, offset: offset, message: message)
     }
 

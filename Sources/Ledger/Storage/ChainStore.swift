@@ -162,6 +162,27 @@ public final class ChainStore: Sendable {
         try read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? 0) }
     }
 
+    /// The committed block at `height` with its certificate, or nil above the stored tip.
+    /// Block sync serves these to lagging nodes, which re-verify them with `Ledger.append`.
+    public func committedBlock(at height: UInt64) throws(StoreError) -> CommittedBlock? {
+        guard height >= 1, height <= UInt64(Int64.max) else { return nil }
+        return try read { db -> CommittedBlock? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT header, certificate FROM blocks WHERE height = ?",
+                                             arguments: [Int64(height)]) else { return nil }
+            let header = try ChainStore.decodeHeader(row["header"] ?? Data())
+            let certificate: CommitCertificate
+            do {
+                certificate = try CommitCertificate(canonicalBytes: [UInt8]((row["certificate"] as Data?) ?? Data()),
+                                                    context: "commit certificate")
+            } catch {
+                throw StoreError.corrupt("certificate of block \(height): \(error)")
+            }
+            let transactions = try Data.fetchAll(db, sql: "SELECT bytes FROM transactions WHERE height = ? ORDER BY idx",
+                                                 arguments: [Int64(height)]).map { [UInt8]($0) }
+            return CommittedBlock(block: Block(header: header, transactions: transactions), certificate: certificate)
+        }
+    }
+
     /// Rebuilds the ledger application from the stored state rows and checks they hash to the
     /// last block's state root, so rows edited behind the ledger's back are caught on open.
     public func loadApplication(genesis: Genesis) throws(StoreError) -> LedgerApplication {

@@ -1,0 +1,146 @@
+import Foundation
+import Ledger
+
+/// The consensus write-ahead log of one node for one chain (`DIR/consensus/<chain-id>/wal`).
+///
+/// Every consensus message the node accepts, every timeout that fires, and every message
+/// the node signs is appended (and synced to disk) *before* it acts on it or sends it. So
+/// after a crash, replaying the log rebuilds the round state, and the node finds the votes
+/// and proposals it already signed: it can only re-send them, never sign conflicting ones.
+///
+/// The log starts with the checkpoint of the committed height; after each commit it is
+/// replaced (write a new file, sync, rename) by one holding only the new checkpoint.
+/// Record: `u32 length ‖ checksum[4] (first bytes of SHA-256 of the body) ‖ body`, body
+/// `u8 kind ‖ payload`. A torn or corrupt tail (a crash mid-write) ends the replay there.
+public final class WriteAheadLog {
+    public enum Record: Hashable, Sendable {
+        case checkpoint(ConsensusCheckpoint)
+        /// A received or own consensus message, as its wire bytes.
+        case message([UInt8])
+        case timeout(height: UInt64, round: UInt32, step: RoundStep)
+    }
+
+    public let url: URL
+    /// Sync every append to disk (turn off only where a crash is simulated, never in a node).
+    public let synchronous: Bool
+    private var handle: FileHandle?
+
+    public init(url: URL, synchronous: Bool = true) throws(ConsensusStorageError) {
+        self.url = url
+        self.synchronous = synchronous
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
+    }
+
+    deinit { try? handle?.close() }
+
+    /// Every intact record, in order.
+    public static func read(_ url: URL) -> [Record] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let bytes = [UInt8](data)
+        var records: [Record] = []
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            let start = offset + 8
+            guard length > 0, start + length <= bytes.count else { break }
+            let body = Array(bytes[start..<(start + length)])
+            guard Array(Hash256.sha256(body).bytes.prefix(4)) == Array(bytes[(offset + 4)..<start]),
+                  let record = decode(body) else { break }
+            records.append(record)
+            offset = start + length
+        }
+        return records
+    }
+
+    public func append(_ record: Record) throws(ConsensusStorageError) {
+        do {
+            let handle = try openForAppend()
+            try handle.write(contentsOf: WriteAheadLog.frame(record))
+            if synchronous { try handle.synchronize() }
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Replaces the log by one holding only `checkpoint`, atomically.
+    public func rotate(to checkpoint: ConsensusCheckpoint) throws(ConsensusStorageError) {
+        let temporary = url.appendingPathExtension("new")
+        do {
+            try? handle?.close()
+            handle = nil
+            let data = WriteAheadLog.frame(.checkpoint(checkpoint))
+            _ = FileManager.default.createFile(atPath: temporary.path, contents: nil)
+            let out = try FileHandle(forWritingTo: temporary)
+            try out.write(contentsOf: data)
+            if synchronous { try out.synchronize() }
+            try out.close()
+            if rename(temporary.path, url.path) != 0 { throw ConsensusStorageError.io(path: url.path, reason: "rename failed (errno \(errno))") }
+        } catch let error as ConsensusStorageError {
+            throw error
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
+    }
+
+    private func openForAppend() throws -> FileHandle {
+        if let handle { return handle }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        let opened = try FileHandle(forWritingTo: url)
+        try opened.seekToEnd()
+        handle = opened
+        return opened
+    }
+
+    static func frame(_ record: Record) -> Data {
+        var body = CanonicalWriter()
+        switch record {
+        case .checkpoint(let checkpoint):
+            body.write(UInt8(1))
+            body.write(checkpoint)
+        case .message(let bytes):
+            body.write(UInt8(2))
+            body.write(lengthPrefixed: bytes)
+        case .timeout(let height, let round, let step):
+            body.write(UInt8(3))
+            body.write(height)
+            body.write(round)
+            body.write(step.rawValue)
+        }
+        var out = CanonicalWriter(capacity: body.bytes.count + 8)
+        out.write(UInt32(body.bytes.count))
+        out.write(raw: Hash256.sha256(body.bytes).bytes.prefix(4))
+        out.write(raw: body.bytes)
+        return out.data
+    }
+
+    static func decode(_ body: [UInt8]) -> Record? {
+        var reader = CanonicalReader(bytes: body, context: "consensus log record")
+        let record: Record?
+        switch try? reader.readUInt8("kind") {
+        case 1: record = (try? ConsensusCheckpoint(from: &reader)).map(Record.checkpoint)
+        case 2: record = (try? reader.readLengthPrefixed("message")).map(Record.message)
+        case 3:
+            guard let height = try? reader.readUInt64("height"), let round = try? reader.readUInt32("round"),
+                  let raw = try? reader.readUInt8("step"), let step = RoundStep(rawValue: raw) else { return nil }
+            record = .timeout(height: height, round: round, step: step)
+        default: record = nil
+        }
+        guard (try? reader.finish()) != nil else { return nil }
+        return record
+    }
+}
+
+/// A failure to read or write consensus files.
+public enum ConsensusStorageError: Error, Hashable, Sendable, CustomStringConvertible {
+    case io(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let reason): "consensus log \(path): \(reason); check the disk and permissions of the node home"
+        }
+    }
+}

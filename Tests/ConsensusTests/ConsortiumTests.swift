@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import Consensus
+@testable import Ledger
+
+struct ConsortiumTests {
+    static func make(_ directory: URL, n: Int = 4, seed: UInt64 = 1, conditions: NetworkConditions = .reliable,
+                     rules: ConsensusRules = ConsensusRules()) throws -> Consortium {
+        let keys = TestNet.validatorKeys(n)
+        var configuration = TestNet.configuration
+        configuration.rules = rules
+        return try Consortium(genesis: TestNet.genesis(validators: keys), keys: keys, home: directory, configuration: configuration,
+                              conditions: conditions, seed: seed, domainValidators: { _ in [RefuseBadDatasets()] })
+    }
+
+    /// Every honest node holds the same chain, each block verifies from genesis with its
+    /// certificate, and a full `ChainVerifier` replay of every node's database passes.
+    static func checkAgreement(_ consortium: Consortium, replayEveryNode: Bool = true) throws {
+        let honest = consortium.honestKeys.compactMap { consortium.node($0) }
+        let height = honest.map { $0.application.tip.height }.min() ?? 0
+        for h in stride(from: UInt64(1), through: height, by: 1) {
+            let ids = Set(try honest.map { try #require(try $0.ledger.store.committedBlock(at: h)).block.id })
+            #expect(ids.count == 1, "honest nodes disagree at height \(h)")
+        }
+        for node in replayEveryNode ? honest : Array(honest.prefix(1)) {
+            let verifier = ChainVerifier(store: node.ledger.store, genesis: consortium.genesis)
+            var checked = verifier
+            checked.domainValidators = [EvidenceValidator(), RefuseBadDatasets()]
+            let report = try checked.verify()
+            #expect(report.ok, "\(report.problem.map(\.description) ?? "")")
+        }
+    }
+
+    @Test func fourHonestValidatorsCommitASubmittedTransaction() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        let tx = TestNet.dataset("bafy-good", signer: TestNet.trainer, nonce: 0)
+        try consortium.submit(tx)
+        let records = try consortium.runUntilCommitted([tx.hash])
+        let last = try #require(records.last)
+        #expect(last.block.block.transactions.contains(tx.bytes))
+        #expect(consortium.validators.contains(last.proposer))
+        #expect(last.block.certificate.votes.count >= 3)
+        for key in consortium.validators {
+            let node = try #require(consortium.node(key))
+            #expect(node.application.state.dataset("bafy-good") != nil)
+            #expect(node.refusals.isEmpty)
+        }
+        try Self.checkAgreement(consortium)
+        // The master rotates: with equal reputation, 8 blocks are proposed by all 4.
+        var proposers = Set<PublicKey>()
+        for _ in 0..<8 { proposers.insert(try consortium.commitNextBlock().proposer) }
+        #expect(proposers.count == 4)
+    }
+
+    @Test func aMasterProposingInvalidBlocksIsBlacklistedSlashedAndLaterRedeemed() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory, rules: ConsensusRules(redemptionHeights: 4))
+        let liar = consortium.validators[0]            // the first master
+        consortium.setBehaviour(.invalidBlocks, for: liar)
+        let first = try consortium.commitNextBlock()
+        #expect(first.proposer != liar)
+        #expect(first.round >= 1)
+        let evidence = try #require(first.evidence.first)
+        #expect(evidence.offender == liar && evidence.kind == .invalidBlock)
+        #expect(first.blacklist == [liar])
+        let honest = try #require(consortium.node(consortium.honestKeys[0]))
+        #expect(honest.application.state.member(liar)?.reputation == 50)
+        // Blacklisted: never a master while listed; the next header carries the list.
+        let second = try consortium.commitNextBlock()
+        #expect(second.block.block.header.blacklist == [liar])
+        #expect(second.proposer != liar)
+        // Honest again: after K = 4 honest heights it leaves the list.
+        consortium.setBehaviour([], for: liar)
+        var records: [CommitRecord] = [second]
+        while records.count < 8 { records.append(try consortium.commitNextBlock()) }
+        #expect(records.contains { $0.blacklist.isEmpty })
+        try Self.checkAgreement(consortium)
+    }
+
+    @Test func aLyingMasterWhoseBlockFailsADomainValidatorIsCaughtAsAWrongAggregate() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        let liar = consortium.validators[0]
+        consortium.setBehaviour(.lyingMaster, for: liar)
+        consortium.setContributor(OneShotContributor([TestNet.dataset("bafy-bad-model", signer: TestNet.trainer, nonce: 0)]), for: liar)
+        let record = try consortium.commitNextBlock()
+        let evidence = try #require(record.evidence.first)
+        #expect(evidence.kind == .invalidAggregate && evidence.offender == liar)
+        #expect(record.blacklist == [liar])
+        for key in consortium.honestKeys {
+            #expect(consortium.node(key)?.application.state.dataset("bafy-bad-model") == nil)
+        }
+        try Self.checkAgreement(consortium)
+    }
+
+    @Test func equivocationIsCommittedAsEvidenceAndSlashes() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        let cheat = consortium.validators[3]
+        consortium.setBehaviour(.equivocate, for: cheat)
+        var found: Evidence?
+        for _ in 0..<6 where found == nil {
+            found = try consortium.commitNextBlock().evidence.first { $0.kind == .equivocation }
+        }
+        let evidence = try #require(found)
+        #expect(evidence.offender == cheat)
+        #expect(DuplicateVoteEvidence(evidence: evidence)?.verify(chainID: TestNet.chainID) == true)
+        let honest = try #require(consortium.node(consortium.honestKeys[0]))
+        #expect((honest.application.state.member(cheat)?.reputation ?? 100) < 100)
+        try Self.checkAgreement(consortium)
+    }
+
+    @Test func garbageAndSilenceAreRefusedOrSurvived() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        consortium.setBehaviour([.garbage], for: consortium.validators[1])
+        for _ in 0..<4 { try consortium.commitNextBlock() }
+        let honest = try #require(consortium.node(consortium.validators[0]))
+        #expect((honest.refusals["malformed"] ?? 0) > 0)
+        #expect((honest.refusals["bad-signature"] ?? 0) > 0)
+        #expect((honest.refusals["wrong-chain"] ?? 0) > 0)
+        consortium.setBehaviour(.silent, for: consortium.validators[1])
+        for _ in 0..<4 { try consortium.commitNextBlock() }
+        try Self.checkAgreement(consortium)
+    }
+
+    @Test func aCrashedNodeRestartsFromItsLogAndCatchesUpByBlockSync() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        try consortium.commitNextBlock()
+        let victim = consortium.validators[2]
+        consortium.crash(victim)
+        for _ in 0..<5 { try consortium.commitNextBlock() }        // 3 of 4 keep committing
+        try consortium.restart(victim)
+        let target = try #require(consortium.node(consortium.validators[0])).application.tip.height
+        consortium.settle(height: target, timeoutMs: 60_000)
+        #expect(try #require(consortium.node(victim)).application.tip.height >= target)
+        try consortium.commitNextBlock()
+        try Self.checkAgreement(consortium)
+        // No node ever saw the restarted node sign two votes for one slot.
+        for key in consortium.validators {
+            #expect(consortium.node(key)?.equivocations.values.contains { $0.offender == victim } != true)
+        }
+    }
+
+    @Test func twoCrashedNodesStopProgressWithoutForkingAndRestartingResumesIt() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        try consortium.commitNextBlock()
+        let height = try #require(consortium.node(consortium.validators[0])).application.tip.height
+        consortium.crash(consortium.validators[1])
+        consortium.crash(consortium.validators[3])
+        consortium.echoLog = ProcessInfo.processInfo.environment["ECHO"] != nil
+        #expect(throws: ConsortiumError.self) { try consortium.commitNextBlock(timeoutMs: 20_000) }
+        #expect(consortium.node(consortium.validators[0])?.application.tip.height == height)
+        try consortium.restart(consortium.validators[1])
+        try consortium.restart(consortium.validators[3])
+        try consortium.commitNextBlock()
+        try Self.checkAgreement(consortium)
+    }
+}
