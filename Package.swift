@@ -61,7 +61,7 @@ let package = Package(
         // targets: federation
         .target(
             name: "Federation",
-            dependencies: ["Learning", "DataSets", "DataCatalog", "Tensor", "Ledger", "ContentStore", "Privacy", "Paillier"]
+            dependencies: ["Learning", "DataSets", "DataCatalog", "Tensor", "Ledger", "Consensus", "ContentStore", "Privacy", "Paillier"]
         ),
 
         .executableTarget(

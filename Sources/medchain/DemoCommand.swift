@@ -26,6 +26,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Number of malicious hospitals.") var malicious = 0
     @Option(help: "Attack: sign-flip, scale, noise, lying-master.") var attack = "sign-flip"
     @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Consensus: bft (every hospital a validator) or single (hospital 1 the only validator).")
+    var consensus = "bft"
     @Option(help: "Write the JSON report here.") var json: String?
     @Option(help: "Write a Markdown report with SVG plots into this folder.") var report: String?
     @Option(help: "Keep the node homes (chains, stores) here for `chain verify` afterwards.") var home: String?
@@ -44,6 +46,8 @@ struct DemoCommand: ParsableCommand {
             throw ValidationError("--attack must be sign-flip, scale, noise or lying-master")
         }
         guard malicious >= 0 && malicious < hospitals else { throw ValidationError("--malicious must be in 0..<hospitals") }
+        guard FederatedConsortium.Ordering(rawValue: consensus) != nil else { throw ValidationError("--consensus must be bft or single") }
+        if he && partial < 1 { throw ValidationError("--he sums dense updates; it cannot be combined with --partial") }
     }
 
     func run() throws {
@@ -65,6 +69,7 @@ struct DemoCommand: ParsableCommand {
         c.malicious = malicious
         c.attack = HospitalBehaviour(rawValue: attack)!
         c.seed = seed
+        c.ordering = FederatedConsortium.Ordering(rawValue: consensus)!
         c.home = home.map { URL(fileURLWithPath: $0) }
         let result = try CLIError.reporting {
             try ConsortiumDemo(configuration: c).run { event in
@@ -76,7 +81,9 @@ struct DemoCommand: ParsableCommand {
                     print(text)
                 case let .round(r):
                     let rejected = r.rejected.isEmpty ? "" : "  rejected \(r.rejected.joined(separator: ","))"
-                    print("round \(r.round)/\(rounds)  master \(r.master)  accepted \(r.accepted.count)\(rejected)  val AUC \(format(r.validationAUC ?? 0, 3))  test AUC \(format(r.auc, 3))  ε \(format(r.epsilon, 2))  \(format(r.seconds, 2)) s")
+                    let evidence = r.evidence.isEmpty ? "" : "  EVIDENCE \(r.evidence.joined(separator: "; "))"
+                    let barred = r.blacklist.isEmpty ? "" : "  blacklist \(r.blacklist.joined(separator: ","))"
+                    print("round \(r.round)/\(rounds)  master \(r.master)  accepted \(r.accepted.count)\(rejected)\(evidence)\(barred)  val AUC \(format(r.validationAUC ?? 0, 3))  test AUC \(format(r.auc, 3))  ε \(format(r.epsilon, 2))  \(format(r.seconds, 2)) s")
                 case let .verified(chain):
                     print("chain verify: \(chain.verified ? "OK" : "FAILED: \(chain.problem ?? "")") (height \(chain.height), \(chain.transactions) transactions)")
                 }

@@ -36,10 +36,10 @@ struct ConsortiumTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("consortium-\(UUID().uuidString)")
     }
 
-    func run(_ config: FederatedTaskConfig, in dir: URL, epsilonBudget: Double = 100,
+    func run(_ config: FederatedTaskConfig, in dir: URL, epsilonBudget: Double = 100, ordering: FederatedConsortium.Ordering = .single,
              setup: (FederatedConsortium) -> Void = { _ in }) throws -> (FederatedConsortium, FederatedTaskRun) {
         let (shares, test) = Self.shares()
-        let consortium = try FederatedConsortium(directory: dir, shares: shares, spec: config.modelSpec, seed: 1)
+        let consortium = try FederatedConsortium(directory: dir, shares: shares, spec: config.modelSpec, seed: 1, ordering: ordering)
         setup(consortium)
         try consortium.registerDatasets(classNames: ["0", "1"], epsilonBudget: epsilonBudget)
         let run = try FederatedTaskRun(consortium: consortium, config: config, evaluation: test)
@@ -47,10 +47,11 @@ struct ConsortiumTests {
         return (consortium, run)
     }
 
-    @Test func everyReplicaAgreesAndTheChainReverifiesWithAggregatesRecomputed() throws {
+    @Test(arguments: [FederatedConsortium.Ordering.single, .bft])
+    func everyReplicaAgreesAndTheChainReverifiesWithAggregatesRecomputed(ordering: FederatedConsortium.Ordering) throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (consortium, run) = try run(Self.config(), in: dir)
+        let (consortium, run) = try run(Self.config(), in: dir, ordering: ordering)
         #expect(run.rounds.count == 2 && run.rounds.allSatisfy { $0.accepted.count == 3 })
         let roots = Set(consortium.hospitals.map { $0.ledger.tip.stateRoot })
         #expect(roots.count == 1)
@@ -75,6 +76,27 @@ struct ConsortiumTests {
         let plain = try run(Self.config(), in: a).1.global.parameters
         let (_, heRun) = try run(encrypted, in: b)
         #expect(heRun.global.parameters.map(\.bitPattern) == plain.map(\.bitPattern))
+    }
+
+    /// Under BFT a master that skips its own check proposes a wrong aggregate: the other
+    /// validators refuse the block, evidence against it is committed, it is blacklisted, and an
+    /// honest master aggregates the round. Rounds are run until the liar has proposed once.
+    @Test func underBFTALyingMasterIsCaughtWithEvidenceAndBlacklisted() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (consortium, run) = try run(Self.config(rounds: 12), in: dir, ordering: .bft) { consortium in
+            consortium.hospitals[2].behaviour = .lyingMaster
+            (consortium.ordering as! BFTOrdering).makeLyingMaster(2)
+        }
+        let caught = run.rounds.filter { !$0.evidence.isEmpty }
+        #expect(!caught.isEmpty, "the liar never proposed an aggregate in 12 rounds")
+        #expect(caught.allSatisfy { $0.evidence.allSatisfy { $0.hasPrefix("hospital-3") } })
+        // The blacklist shows from the next block on, so in a later round unless caught last.
+        #expect(run.rounds.contains { $0.blacklist == ["hospital-3"] } || caught.last?.round == run.rounds.count)
+        #expect(run.rounds.allSatisfy { $0.master != "hospital-3" || $0.evidence.isEmpty })
+        // Every committed aggregate recomputes, so the replicas hold one history.
+        #expect(Set(consortium.hospitals.map { $0.ledger.tip.stateRoot }).count == 1)
+        #expect(!consortium.state.evidence.isEmpty)
     }
 
     /// With one validator the liar is the validator itself: its ledger re-computes the

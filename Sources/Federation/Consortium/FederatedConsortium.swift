@@ -24,6 +24,14 @@ public final class FederatedConsortium {
         }
     }
 
+    /// How blocks are ordered.
+    public enum Ordering: String, Sendable, CaseIterable {
+        /// Hospital 1 is the only validator (a quorum of one); the others replicate and verify.
+        case single
+        /// Every hospital is a validator; Tendermint-style BFT with reputation-weighted masters.
+        case bft
+    }
+
     public let chainID: String
     public let hospitals: [HospitalNode]
     /// The member that publishes tasks and, with homomorphic encryption, holds the Paillier
@@ -35,13 +43,13 @@ public final class FederatedConsortium {
     public private(set) var homomorphicKey: PaillierPrivateKey?
     public let ordering: any TransactionOrdering
     public let clock: ManualClock
-    public var timing = PhaseTiming()
-    /// Initial reputation points of every hospital.
+    public let timing = PhaseTiming()
+    /// Initial reputation points of every member.
     public static let initialReputation: Int64 = 500
 
-    /// Creates node homes under `directory`, a genesis in which hospital 0 is the validator (the
-    /// single-validator seam until BFT consensus runs every hospital as one), and the replicas.
-    public init(directory: URL, shares: [Share], spec: ModelSpec, seed: UInt64, chainID: String = "medchain-demo") throws {
+    /// Creates node homes under `directory`, the genesis, the replicas and the ordering.
+    public init(directory: URL, shares: [Share], spec: ModelSpec, seed: UInt64, ordering kind: Ordering = .bft,
+                chainID: String = "medchain-demo") throws {
         self.chainID = chainID
         clock = ManualClock(milliseconds: 1_767_225_600_000)  // virtual time: 2026-01-01
         var rng = SeededGenerator(seed: seed).derived(0x6E0DE)
@@ -52,7 +60,7 @@ public final class FederatedConsortium {
         publisher = try key()
         var members = shares.enumerated().map { i, share in
             Genesis.Member(name: share.name, publicKey: keys[i].publicKey,
-                           roles: i == 0 ? [.validator, .trainer, .auditor] : [.trainer, .auditor],
+                           roles: kind == .bft || i == 0 ? [.validator, .trainer, .auditor] : [.trainer, .auditor],
                            reputation: Self.initialReputation)
         }
         members.append(Genesis.Member(name: "consortium-office", publicKey: publisher.publicKey,
@@ -66,62 +74,73 @@ public final class FederatedConsortium {
                              home: directory.appendingPathComponent(share.name), genesis: genesis,
                              train: share.train, validation: share.validation, spec: spec, seed: seed &+ UInt64(i) &* 7919)
         }
+        // Each update stays durable in the store of the hospital that made it; the master and
+        // the validators fetch (hash-checked) bytes to aggregate and re-check, without writing
+        // copies. `chain verify` later fetches from the same peers.
+        var sources: [PublicKey: LocalFirstBlobSource] = [:]
         for node in hospitals {
-            // Each update stays durable in the store of the hospital that made it; the master and
-            // the validators fetch (hash-checked) bytes to aggregate and re-check, without
-            // writing copies. `chain verify` later fetches from the same peers.
             let peers = hospitals.filter { $0 !== node }.map(\.store) + [officeStore]
             node.blobs = LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)
-            node.ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+            sources[node.key.publicKey] = node.blobs
         }
-        ordering = SingleValidatorOrdering(ledgers: hospitals.map(\.ledger), validatorKey: keys[0],
-                                           validatorIndex: 0, clock: clock)
+        switch kind {
+        case .single:
+            let ledgers = try hospitals.map { node -> Ledger in
+                let ledger = try NodeHome(node.home.path).openLedger(chainID: chainID)
+                ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+                return ledger
+            }
+            ordering = SingleValidatorOrdering(ledgers: ledgers, validatorKey: keys[0], validatorIndex: 0, clock: clock)
+        case .bft:
+            ordering = try BFTOrdering(genesis: genesis, keys: keys, home: directory, seed: seed) { key in
+                sources[key.publicKey].map { [AggregateVerifier(blobs: $0)] } ?? []
+            }
+        }
+        for (i, node) in hospitals.enumerated() { node.ledger = ordering.ledger(of: i) }
     }
 
-    /// Submits transactions and commits them in one block on every node.
+    /// The reference replica (hospital 1's).
+    public var state: WorldState { ordering.ledger(of: 0).application.state }
+
+    /// Signs `payload` as `node` with its next nonce and queues it.
     @discardableResult
-    func commit(_ transactions: [SignedTransaction]) throws -> (block: CommittedBlock, proposer: Int) {
+    func submit(_ payload: TransactionPayload, from node: HospitalNode) throws -> SignedTransaction {
+        let tx = node.sign(payload, nonce: ordering.nextNonce(for: node.key.publicKey), chainID: chainID)
+        try timing.measure(\.ledger) { try ordering.submit(tx) }
+        return tx
+    }
+
+    /// Commits everything queued; returns the committed blocks.
+    @discardableResult
+    func commit() throws -> [OrderedBlock] {
         try timing.measure(\.ledger) {
-            for tx in transactions { try ordering.submit(tx) }
             clock.advance(by: 1000)
-            let result = try ordering.commitPending()
-            for node in hospitals { node.blockCommitted() }
-            publisherPending = 0
-            return result
+            return try ordering.commitPending()
         }
     }
 
-    var publisherPending: UInt64 = 0
-
-    func signAsPublisher(_ payload: TransactionPayload) -> SignedTransaction {
-        let nonce = (ordering.state(of: 0).member(publisher.publicKey)?.nonce ?? 0) + publisherPending
-        publisherPending += 1
-        return Transaction(chainID: chainID, sender: publisher.publicKey, nonce: nonce, payload: payload).signed(by: publisher)
-    }
-
-    /// Every hospital stores its share (as a MedMNIST `.npz` plus a manifest) in its own store
-    /// and registers the manifest's CID with an ε budget. Only the manifest CID and counts go on
-    /// the ledger.
+    /// Every hospital stores its share (as a MedMNIST `.npz` or CSV plus a manifest) in its own
+    /// store and registers the manifest's CID with an ε budget. Only the manifest CID and counts
+    /// go on the ledger.
     public func registerDatasets(classNames: [String], epsilonBudget: Double) throws {
-        var txs: [SignedTransaction] = []
+        guard let budget = Epsilon(epsilonBudget) else { throw FederationError("invalid ε budget \(epsilonBudget)") }
         for node in hospitals {
             let (manifest, cid) = try timing.measure(\.store) {
                 try DatasetImporter.importSplits(["train": node.train, "validation": node.validation],
                                                  classNames: classNames, into: node.store)
             }
             node.datasetCID = cid
-            guard let budget = Epsilon(epsilonBudget) else { throw FederationError("invalid ε budget \(epsilonBudget)") }
-            txs.append(node.sign(.registerDataset(RegisterDataset(
+            try submit(.registerDataset(RegisterDataset(
                 manifestCID: cid, schema: manifest.schema, recordCount: UInt64(manifest.recordCount),
-                labelCounts: manifest.labelCounts.map(UInt64.init), epsilonBudget: budget))))
+                labelCounts: manifest.labelCounts.map(UInt64.init), epsilonBudget: budget)), from: node)
         }
-        try commit(txs)
+        try commit()
     }
 
     /// The publisher makes a Paillier key pair and stores the public key (JWK) for the hospitals.
     /// - Returns: the public key's CID.
     public func makeHomomorphicKey(bits: Int = 2048) throws -> String {
-        let key = try timing.measure(\.crypto) { PaillierPrivateKey.generate(bits: bits) }
+        let key = timing.measure(\.crypto) { PaillierPrivateKey.generate(bits: bits) }
         homomorphicKey = key
         let jwk = PaillierJWK.encode(publicKey: key.publicKey, kid: "medchain-office")
         return try timing.measure(\.store) { try officeStore.put(bytes: Array(jwk.utf8)).root.description }
@@ -130,8 +149,11 @@ public final class FederatedConsortium {
     /// Publishes a task over every hospital's dataset; returns the task ID.
     public func publish(_ config: FederatedTaskConfig) throws -> Hash256 {
         let schema = DatasetManifest.schema(exampleShape: config.modelSpec.inputShape, classes: config.modelSpec.classCount)
-        let tx = signAsPublisher(.publishTask(config.publishTask(datasets: hospitals.map(\.datasetCID), datasetSchema: schema)))
-        try commit([tx])
+        let payload = TransactionPayload.publishTask(config.publishTask(datasets: hospitals.map(\.datasetCID), datasetSchema: schema))
+        let tx = Transaction(chainID: chainID, sender: publisher.publicKey, nonce: ordering.nextNonce(for: publisher.publicKey),
+                             payload: payload).signed(by: publisher)
+        try timing.measure(\.ledger) { try ordering.submit(tx) }
+        try commit()
         return tx.hash
     }
 }

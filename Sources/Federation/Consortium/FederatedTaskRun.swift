@@ -26,9 +26,13 @@ public struct RoundRecord: Codable, Sendable {
     public var epsilon: Double
     public var seconds: Double
     public var reputation: [String: Int64]
+    /// Evidence committed during the round, as "offender: what".
+    public var evidence: [String]
+    /// Validators barred from proposing after the round.
+    public var blacklist: [String]
 
     enum CodingKeys: String, CodingKey {
-        case round, master, accepted, rejected, reasons, accuracy, auc, epsilon, seconds, reputation
+        case round, master, accepted, rejected, reasons, accuracy, auc, epsilon, seconds, reputation, evidence, blacklist
         case validationAUC = "validation_auc"
     }
 }
@@ -40,7 +44,7 @@ public struct RoundRecord: Codable, Sendable {
 /// CID, checks them (norm bound, cosine to the coordinate-wise median, loss on its own
 /// validation split), records reputation, aggregates the accepted ones, stores the new model
 /// and commits `CommitAggregate` — which every other node re-computes before appending.
-public final class FederatedTaskRun {
+public final class FederatedTaskRun: AggregateContributor {
     public let consortium: FederatedConsortium
     public let config: FederatedTaskConfig
     public let taskID: Hash256
@@ -58,8 +62,26 @@ public final class FederatedTaskRun {
     /// Sample-level DP: each hospital's noise multiplier, sampling rate, steps per round and
     /// accountant (ε is per dataset; each hospital's data sees only its own DP-SGD steps).
     var samplePrivacy: [(sigma: Double, rate: Double, stepsPerRound: Int, accountant: RDPAccountant)] = []
+    var spendCache: [Int: [CommitAggregate.DatasetSpend]] = [:]
     var homomorphic: HomomorphicAggregation?
     var encryptors: [PaillierEncryptor] = []
+    /// The round waiting for its aggregate, and its submissions.
+    var open: (round: Int, submissions: [Submission])?
+    /// Aggregates proposed this round by model CID, so the committed one's details are known.
+    var proposed: [String: Proposed] = [:]
+
+    struct Submission {
+        var node: HospitalNode
+        var tx: SignedTransaction
+        var sampleCount: Int
+    }
+
+    struct Proposed {
+        var model: GlobalModel
+        var included: [Int]
+        var reasons: [String: String]
+        var reputation: [String: Int64]
+    }
 
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
         var config = config
@@ -132,9 +154,8 @@ public final class FederatedTaskRun {
     func runRound(_ r: Int) throws -> RoundRecord {
         let started = ContinuousClock.now
         let nodes = consortium.hospitals
-        let state = consortium.ordering.state(of: 0)
         // 1. Local training and update submission.
-        var submissions: [(node: HospitalNode, tx: SignedTransaction, update: ModelUpdate)] = []
+        var submissions: [Submission] = []
         let encoder = UpdateEncoder(config: config, participants: nodes.count)
         for node in nodes {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
@@ -165,18 +186,70 @@ public final class FederatedTaskRun {
                 }
             }
             let cid = try consortium.timing.measure(\.store) { try node.store.put(bytes: blob).root.description }
-            let tx = node.sign(.submitUpdate(SubmitUpdate(
+            let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
                 task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
-                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)))
-            submissions.append((node, tx, update))
+                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
+            submissions.append(Submission(node: node, tx: tx, sampleCount: node.train.count))
         }
-        try consortium.commit(submissions.map(\.tx))
+        var blocks = try consortium.commit()
 
-        // 2. The master fetches, checks and aggregates.
-        let master = nodes[0]
+        // 2. A master — the proposer of the next block — aggregates; every validator re-checks.
+        open = (r, submissions)
+        proposed = [:]
+        defer { open = nil }
+        let key = RoundKey(task: taskID, round: UInt32(r))
+        blocks += try consortium.timing.measure(\.ledger) {
+            try consortium.ordering.commit(until: { consortium.state.aggregate(key) != nil }, contributor: self)
+        }
+        guard let committed = consortium.state.aggregate(key), let outcome = proposed[committed.modelCID] else {
+            throw FederationError("round \(r): the committed aggregate was not proposed in this process")
+        }
+        global = outcome.model
+        let masterKey = blocks.last { $0.block.block.transactions.contains { Hash256.sha256($0) == committed.txHash } }?.proposer
+        let names = Dictionary(uniqueKeysWithValues: nodes.map { ($0.key.publicKey, $0.name) })
+
+        // 3. Each hospital scores the new model on its own validation data and shares only a
+        //    histogram; the observer also scores it on the common evaluation split.
+        let (evaluated, validationAUC) = try consortium.timing.measure(\.training) { () throws -> (Evaluation, Double?) in
+            var histograms: [(positives: [Int], negatives: [Int])] = []
+            for node in nodes where node.validation.count > 0 {
+                try node.model.loadFlatParameters(global.parameters)
+                histograms.append(FederatedThreshold.histogram(scores: node.model.evaluate(node.validation).probabilities,
+                                                              labels: node.validation.labels))
+            }
+            try nodes[0].model.loadFlatParameters(global.parameters)
+            return (nodes[0].model.evaluate(evaluation), FederatedThreshold.auc(from: histograms))
+        }
+        return RoundRecord(
+            round: r + 1, master: masterKey.flatMap { names[$0] } ?? "?",
+            accepted: outcome.included.map { submissions[$0].node.name },
+            rejected: submissions.indices.filter { !outcome.included.contains($0) }.map { submissions[$0].node.name },
+            reasons: outcome.reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, validationAUC: validationAUC,
+            epsilon: epsilonSpent, seconds: (ContinuousClock.now - started).seconds, reputation: outcome.reputation,
+            evidence: blocks.flatMap(\.evidence).map { "\(names[$0.offender] ?? $0.offender.shortHex): \($0.kind) — \($0.detail)" },
+            blacklist: (blocks.last?.blacklist ?? []).map { names[$0] ?? $0.shortHex })
+    }
+
+    /// The master step, run by whichever node proposes while a round waits for its aggregate:
+    /// fetch the updates by CID, check them, record reputation, aggregate the accepted ones,
+    /// store the new model, and return the signed `ReputationChange`s and `CommitAggregate`.
+    public func transactions(proposer: Int, application: LedgerApplication) -> [SignedTransaction] {
+        guard let (r, submissions) = open,
+              application.state.aggregate(RoundKey(task: taskID, round: UInt32(r))) == nil else { return [] }
+        do {
+            return try aggregateTransactions(round: r, submissions: submissions, master: consortium.hospitals[proposer],
+                                             state: application.state)
+        } catch {
+            print("warning: \(consortium.hospitals[proposer].name) could not aggregate round \(r + 1): \(error)")
+            return []
+        }
+    }
+
+    func aggregateTransactions(round r: Int, submissions: [Submission], master: HospitalNode,
+                               state: WorldState) throws -> [SignedTransaction] {
         let blobs = try consortium.timing.measure(\.store) {
             try submissions.map { s -> [UInt8] in
-                guard let record = master.ledger.application.state.update(transaction: s.tx.hash) else {
+                guard let record = state.update(transaction: s.tx.hash) else {
                     throw FederationError("update of \(s.node.name) is not on the chain")
                 }
                 return try master.blobs.bytes(of: record.updateCID)
@@ -185,18 +258,23 @@ public final class FederatedTaskRun {
         // Encrypted updates cannot be inspected: the checks then see only the norm each
         // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
         let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: Data($0)) } : []
-        let decoded = homomorphic == nil ? fetched.map { $0.codec.decode($0.denseValues()) } : []
+        let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
         let checker = UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
-        let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker) : try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
-            let baseline = master.model
-            let steps = submissions.map { ($0.node.train.count + config.batchSize - 1) / config.batchSize * config.localEpochs }
-            return checker.check(decoded, steps: steps) { k in
-                let candidate = zip(self.global.parameters, decoded[k]).map { $0 + $1 }
-                try? baseline.loadFlatParameters(candidate)
-                return baseline.evaluate(master.validation).loss
+        let steps = submissions.map { ($0.sampleCount + config.batchSize - 1) / config.batchSize * config.localEpochs }
+        let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)
+            : consortium.timing.measure(\.training) { () -> [UpdateCheck] in
+                checker.check(decoded, steps: steps) { k in
+                    let candidate = zip(self.global.parameters, decoded[k]).map { $0 + $1 }
+                    try? master.model.loadFlatParameters(candidate)
+                    return master.model.evaluate(master.validation).loss
+                }
             }
+        var nonce = state.member(master.key.publicKey)?.nonce ?? 0
+        func sign(_ payload: TransactionPayload) -> SignedTransaction {
+            defer { nonce += 1 }
+            return master.sign(payload, nonce: nonce, chainID: consortium.chainID)
         }
-        var reputationTxs: [SignedTransaction] = []
+        var txs: [SignedTransaction] = []
         var included: [Int] = []
         var reasons: [String: String] = [:]
         var reputation: [String: Int64] = [:]
@@ -205,7 +283,7 @@ public final class FederatedTaskRun {
             let change = policy.change(from: points, passed: checks[k].passed)
             reputation[s.node.name] = points + change
             if change != 0 {
-                reputationTxs.append(master.sign(.reputationChange(ReputationChange(
+                txs.append(sign(.reputationChange(ReputationChange(
                     member: s.node.key.publicKey, delta: change,
                     reason: checks[k].passed ? "round \(r): update passed checks" : "round \(r): \(checks[k].reason)"))))
             }
@@ -220,10 +298,10 @@ public final class FederatedTaskRun {
         var modelMetadata: [String: String] = [:]
         if let he = homomorphic {
             (next, modelMetadata) = try encryptedAggregate(he, blobs: included.map { blobs[$0] },
-                                                           weight: included.reduce(0) { $0 + submissions[$1].node.train.count },
+                                                           weight: included.reduce(0) { $0 + submissions[$1].sampleCount },
                                                            master: master)
         } else {
-            let weighted = included.map { WeightedUpdate(update: fetched[$0], sampleCount: submissions[$0].node.train.count) }
+            let weighted = included.map { WeightedUpdate(update: fetched[$0], sampleCount: submissions[$0].sampleCount) }
             next = try global.next(updates: weighted, config: config).0
         }
         if master.behaviour == .lyingMaster {
@@ -234,47 +312,38 @@ public final class FederatedTaskRun {
             try master.store.put(bytes: next.blob(spec: config.modelSpec, metadata: modelMetadata)).root.description
         }
         var spent: [CommitAggregate.DatasetSpend] = []
+        if let spend = privacySpend(round: r) { spent = spend }
+        txs.append(sign(.commitAggregate(CommitAggregate(
+            task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
+            metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
+            privacySpent: spent))))
+        proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation)
+        return txs
+    }
+
+    /// ε each dataset spends in round `r` (the accountants advance once per round, whichever
+    /// master asks first; repeated proposals in the same round reuse the figures).
+    func privacySpend(round r: Int) -> [CommitAggregate.DatasetSpend]? {
+        if let cached = spendCache[r] { return cached }
+        var spent: [CommitAggregate.DatasetSpend] = []
+        let nodes = consortium.hospitals
         if config.privacy.mode == .sample {
             for k in samplePrivacy.indices {
                 let before = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
-                try samplePrivacy[k].accountant.compose(samplingRate: samplePrivacy[k].rate,
-                                                        noiseMultiplier: samplePrivacy[k].sigma,
-                                                        steps: samplePrivacy[k].stepsPerRound)
-                let after = try samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon
+                try? samplePrivacy[k].accountant.compose(samplingRate: samplePrivacy[k].rate,
+                                                         noiseMultiplier: samplePrivacy[k].sigma,
+                                                         steps: samplePrivacy[k].stepsPerRound)
+                let after = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? before
                 if let e = Epsilon(max(0, after - before)) { spent.append(.init(dataset: nodes[k].datasetCID, epsilon: e)) }
             }
         }
         if config.privacy.mode == .client {
             let before = epsilonSpent
-            try accountant.compose(samplingRate: 1, noiseMultiplier: noiseMultiplier, steps: 1)
-            let increment = max(0, epsilonSpent - before)
-            if let e = Epsilon(increment) { spent = nodes.map { .init(dataset: $0.datasetCID, epsilon: e) } }
+            try? accountant.compose(samplingRate: 1, noiseMultiplier: noiseMultiplier, steps: 1)
+            if let e = Epsilon(max(0, epsilonSpent - before)) { spent = nodes.map { .init(dataset: $0.datasetCID, epsilon: e) } }
         }
-        let aggregateTx = master.sign(.commitAggregate(CommitAggregate(
-            task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
-            metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
-            privacySpent: spent)))
-        let (_, proposer) = try consortium.commit(reputationTxs + [aggregateTx])
-        global = next
-
-        // 3. Each hospital scores the new model on its own validation data and shares only a
-        //    histogram; the observer also scores it on the common evaluation split.
-        let (evaluated, validationAUC) = try consortium.timing.measure(\.training) { () throws -> (Evaluation, Double?) in
-            var histograms: [(positives: [Int], negatives: [Int])] = []
-            for node in nodes where node.validation.count > 0 {
-                try node.model.loadFlatParameters(global.parameters)
-                histograms.append(FederatedThreshold.histogram(scores: node.model.evaluate(node.validation).probabilities,
-                                                              labels: node.validation.labels))
-            }
-            try master.model.loadFlatParameters(global.parameters)
-            return (master.model.evaluate(evaluation), FederatedThreshold.auc(from: histograms))
-        }
-        return RoundRecord(
-            round: r + 1, master: nodes[proposer].name, accepted: included.map { submissions[$0].node.name },
-            rejected: submissions.indices.filter { !included.contains($0) }.map { submissions[$0].node.name },
-            reasons: reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, validationAUC: validationAUC,
-            epsilon: epsilonSpent,
-            seconds: (ContinuousClock.now - started).seconds, reputation: reputation)
+        spendCache[r] = spent
+        return spent
     }
 
     /// Checks of encrypted updates: only the declared norms can be compared.

@@ -29,7 +29,8 @@ public final class HospitalNode {
     public let key: SigningKey
     public let home: URL
     public let store: Blockstore
-    public let ledger: Ledger
+    /// This node's ledger replica (owned by the consortium's ordering).
+    public internal(set) var ledger: Ledger!
     /// Where this node reads blobs from: its own store first, then its peers'.
     public internal(set) var blobs: LocalFirstBlobSource
     public let train: LabeledData
@@ -40,7 +41,6 @@ public final class HospitalNode {
     let model: Sequential
     /// Private randomness (DP noise, random subsets, attack noise); never shared.
     var noise: SeededGenerator
-    var pendingTransactions: UInt64 = 0
 
     init(index: Int, name: String, key: SigningKey, home: URL, genesis: Genesis, train: LabeledData,
          validation: LabeledData, spec: ModelSpec, seed: UInt64) throws {
@@ -49,11 +49,10 @@ public final class HospitalNode {
         self.key = key
         self.home = home
         // A real node home (identity key, config, installed genesis), so `medchain chain …`
-        // works on it after the demo.
+        // works on it after the demo; the ordering opens the ledger replica inside it.
         let nodeHome = try NodeHome.initialize(at: home.path, name: name, key: key)
         try nodeHome.install(genesis)
         store = try Blockstore(home: home)
-        ledger = try nodeHome.openLedger(chainID: genesis.chainID)
         blobs = LocalFirstBlobSource(local: store)
         self.train = train
         self.validation = validation
@@ -61,14 +60,8 @@ public final class HospitalNode {
         noise = SeededGenerator(seed: seed).derived(0xD1FF_E2E7)
     }
 
-    /// Signs `payload` with the next nonce (committed nonce plus transactions still queued).
-    func sign(_ payload: TransactionPayload) -> SignedTransaction {
-        let state = ledger.application.state
-        let nonce = (state.member(key.publicKey)?.nonce ?? 0) + pendingTransactions
-        pendingTransactions += 1
-        return Transaction(chainID: ledger.chainID, sender: key.publicKey, nonce: nonce, payload: payload).signed(by: key)
+    /// The transaction carrying `payload` with nonce `nonce`, signed by this hospital.
+    func sign(_ payload: TransactionPayload, nonce: UInt64, chainID: String) -> SignedTransaction {
+        Transaction(chainID: chainID, sender: key.publicKey, nonce: nonce, payload: payload).signed(by: key)
     }
-
-    /// Called after each committed block: queued transactions are now in the committed nonce.
-    func blockCommitted() { pendingTransactions = 0 }
 }

@@ -1,29 +1,53 @@
+import Consensus
+import Foundation
 import Ledger
 import Synchronization
 import Tensor
 
+/// One committed block as the federation layer sees it.
+public struct OrderedBlock: Sendable {
+    public var block: CommittedBlock
+    /// The validator that proposed it (the master, for a block carrying an aggregate).
+    public var proposer: PublicKey
+    /// Evidence the consensus committed with it (e.g. against a master whose block failed).
+    public var evidence: [Evidence]
+    /// Validators barred from proposing after this block.
+    public var blacklist: [PublicKey]
+}
+
 /// How transactions become committed blocks: the consensus seam.
 ///
-/// The federation layer only submits signed transactions and asks for them to be committed.
-/// `SingleValidatorOrdering` commits with one local validator (a real quorum of one) and
-/// replicates each block to the other nodes, which re-execute and verify it; the BFT consensus
-/// implements the same protocol with every hospital voting.
+/// The federation layer submits signed transactions, asks for them to be committed, and reads
+/// each node's replica. `SingleValidatorOrdering` commits with one local validator (a real
+/// quorum of one) and replicates each block to the other nodes, which re-execute and verify
+/// it. `BFTOrdering` runs Tendermint-style consensus with every hospital a validator; the
+/// master of a round is whichever validator proposes the block that carries its aggregate.
 public protocol TransactionOrdering: AnyObject {
-    /// The committed state as the given node sees it.
-    func state(of node: Int) -> WorldState
-    /// Checks a transaction against the current state and queues it for the next block.
+    /// Node `i`'s ledger replica.
+    func ledger(of node: Int) -> Ledger
+    /// Checks a transaction and queues it for the next block.
     func submit(_ transaction: SignedTransaction) throws
-    /// Commits every queued transaction in a block on all nodes.
-    /// - Returns: the committed block and the node that proposed it (the round's master).
-    func commitPending() throws -> (block: CommittedBlock, proposer: Int)
+    /// The nonce `member`'s next transaction must carry (committed plus queued).
+    func nextNonce(for member: PublicKey) -> UInt64
+    /// Commits every queued transaction; returns the blocks committed meanwhile.
+    func commitPending() throws -> [OrderedBlock]
+    /// Commits blocks until `done` holds on the reference replica, letting proposers add
+    /// their own transactions (an aggregate) through `contributor`.
+    func commit(until done: () -> Bool, contributor: any AggregateContributor) throws -> [OrderedBlock]
     /// Height of the committed chain.
     var height: UInt64 { get }
+}
+
+/// What a proposer adds to its block: the federation layer's master step.
+public protocol AggregateContributor: AnyObject {
+    /// Transactions node `proposer` adds to the block it proposes on top of `application`'s tip.
+    func transactions(proposer: Int, application: LedgerApplication) -> [SignedTransaction]
 }
 
 /// One validator orders and signs every block; every other node appends the block only after
 /// re-executing it, domain validators (aggregate recomputation) included.
 public final class SingleValidatorOrdering: TransactionOrdering {
-    public let ledgers: [Ledger]
+    let ledgers: [Ledger]
     let validator: LocalValidator
     let validatorIndex: Int
     var mempool: [VerifiedTransaction] = []
@@ -34,9 +58,14 @@ public final class SingleValidatorOrdering: TransactionOrdering {
         validator = LocalValidator(ledger: ledgers[validatorIndex], key: validatorKey, clock: clock)
     }
 
-    public func state(of node: Int) -> WorldState { ledgers[node].application.state }
+    public func ledger(of node: Int) -> Ledger { ledgers[node] }
 
     public var height: UInt64 { ledgers[validatorIndex].tip.height }
+
+    public func nextNonce(for member: PublicKey) -> UInt64 {
+        (ledgers[validatorIndex].application.state.member(member)?.nonce ?? 0)
+            + UInt64(mempool.filter { $0.transaction.sender == member }.count)
+    }
 
     public func submit(_ transaction: SignedTransaction) throws {
         let app = ledgers[validatorIndex].application
@@ -49,7 +78,7 @@ public final class SingleValidatorOrdering: TransactionOrdering {
         }
     }
 
-    public func commitPending() throws -> (block: CommittedBlock, proposer: Int) {
+    public func commitPending() throws -> [OrderedBlock] {
         let proposal = try validator.propose(mempool)
         mempool.removeAll()
         if let first = proposal.rejected.first {
@@ -68,6 +97,79 @@ public final class SingleValidatorOrdering: TransactionOrdering {
         if let (i, reason) = failures.withLock({ $0.min { $0.0 < $1.0 } }) {
             throw FederationError("node \(i) refused block \(committed.block.header.height): \(reason)")
         }
-        return (committed, validatorIndex)
+        return [OrderedBlock(block: committed, proposer: validator.key.publicKey, evidence: [], blacklist: [])]
+    }
+
+    public func commit(until done: () -> Bool, contributor: any AggregateContributor) throws -> [OrderedBlock] {
+        for tx in contributor.transactions(proposer: validatorIndex, application: ledgers[validatorIndex].application) {
+            try submit(tx)
+        }
+        let blocks = try commitPending()
+        guard done() else { throw FederationError("the validator's block did not complete the round") }
+        return blocks
+    }
+}
+
+/// Every hospital is a validator; blocks are committed by the Tendermint-style consensus of
+/// the `Consensus` module over its in-process transport and virtual clock.
+public final class BFTOrdering: TransactionOrdering {
+    public let consortium: Consortium
+    let keys: [SigningKey]
+    /// Bridges each validator's proposals to the federation layer's contributor.
+    final class Bridge: ProposalContributor {
+        let index: Int
+        weak var target: (any AggregateContributor)?
+        init(index: Int) { self.index = index }
+        func transactions(forHeight height: UInt64, round: UInt32, proposer: SigningKey,
+                          application: LedgerApplication) -> [SignedTransaction] {
+            target?.transactions(proposer: index, application: application) ?? []
+        }
+    }
+    let bridges: [Bridge]
+    var pending: [Hash256] = []
+
+    public init(genesis: Genesis, keys: [SigningKey], home: URL, seed: UInt64,
+                domainValidators: @escaping (SigningKey) -> [any DomainValidator]) throws {
+        self.keys = keys
+        consortium = try Consortium(genesis: genesis, keys: keys, home: home, seed: seed, domainValidators: domainValidators)
+        bridges = keys.indices.map { Bridge(index: $0) }
+        for (i, key) in keys.enumerated() { consortium.setContributor(bridges[i], for: key.publicKey) }
+        consortium.start()
+    }
+
+    public func ledger(of node: Int) -> Ledger { consortium.node(keys[node].publicKey)!.ledger }
+
+    public var height: UInt64 { consortium.honestKeys.compactMap { consortium.node($0)?.application.tip.height }.max() ?? 0 }
+
+    public func nextNonce(for member: PublicKey) -> UInt64 { consortium.nextNonce(for: member) }
+
+    public func submit(_ transaction: SignedTransaction) throws {
+        try consortium.submit(transaction)
+        pending.append(transaction.hash)
+    }
+
+    public func commitPending() throws -> [OrderedBlock] {
+        defer { pending.removeAll() }
+        return try consortium.runUntilCommitted(pending).map(ordered)
+    }
+
+    public func commit(until done: () -> Bool, contributor: any AggregateContributor) throws -> [OrderedBlock] {
+        for bridge in bridges { bridge.target = contributor }
+        defer { for bridge in bridges { bridge.target = nil } }
+        var blocks: [OrderedBlock] = []
+        while !done() {
+            guard blocks.count < 50 else { throw FederationError("no honest master completed the round in 50 blocks") }
+            blocks.append(ordered(try consortium.commitNextBlock()))
+        }
+        return blocks
+    }
+
+    func ordered(_ record: CommitRecord) -> OrderedBlock {
+        OrderedBlock(block: record.block, proposer: record.proposer, evidence: record.evidence, blacklist: record.blacklist)
+    }
+
+    /// Scripts a hospital to propose aggregates without checking them (the lying master).
+    public func makeLyingMaster(_ node: Int) {
+        consortium.setBehaviour(.lyingMaster, for: keys[node].publicKey)
     }
 }

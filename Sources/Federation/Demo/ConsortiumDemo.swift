@@ -58,11 +58,13 @@ public struct ConsortiumDemo {
         defer { if c.home == nil { try? FileManager.default.removeItem(at: directory) } }
         let consortium = try FederatedConsortium(
             directory: directory, shares: shares.map { .init(name: $0.name, train: $0.train, validation: $0.validation) },
-            spec: spec, seed: c.seed)
+            spec: spec, seed: c.seed, ordering: c.ordering)
         for k in 0..<min(c.malicious, shares.count) {
-            // Attackers are the last hospitals; a lying master must be the validator (hospital 0).
-            let index = c.attack == .lyingMaster ? k : shares.count - 1 - k
+            // Attackers are the last hospitals; with a single validator only hospital 1 proposes,
+            // so only it can be a lying master.
+            let index = c.attack == .lyingMaster && c.ordering == .single ? k : shares.count - 1 - k
             consortium.hospitals[index].behaviour = c.attack
+            if c.attack == .lyingMaster, let bft = consortium.ordering as? BFTOrdering { bft.makeLyingMaster(index) }
         }
         try consortium.registerDatasets(classNames: splits.classNames, epsilonBudget: c.epsilonBudget)
         let run = try FederatedTaskRun(consortium: consortium, config: task, evaluation: test)
@@ -113,6 +115,7 @@ public struct ConsortiumDemo {
             configuration: ["data": c.dataPath, "hospitals": "\(c.hospitals)", "alpha": "\(c.alpha)",
                             "rounds": "\(c.rounds)", "local_epochs": "\(c.localEpochs)",
                             "aggregation": "\(c.aggregation)", "server": "\(c.serverOptimizer)", "seed": "\(c.seed)",
+                            "consensus": c.ordering.rawValue,
                             "home": directory.path])
     }
 

@@ -29,6 +29,8 @@ public struct DemoConfiguration: Sendable {
     public var malicious = 0
     public var attack: HospitalBehaviour = .signFlip
     public var seed: UInt64 = 1
+    /// Every hospital a validator (BFT), or hospital 1 the single validator.
+    public var ordering: FederatedConsortium.Ordering = .bft
     /// Where node homes go; nil → a temporary folder removed afterwards.
     public var home: URL?
 
