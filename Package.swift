@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: kernelSettings),
         .target(name: "DataSets", dependencies: ["CZlib", "Tensor"]),
         // targets: store
+        .target(name: "DataCatalog", dependencies: ["DataSets", "ContentStore"]),
         .target(
             name: "ContentStore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -56,9 +57,12 @@ let package = Package(
         // targets: privacy
         .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
         .target(name: "Paillier", dependencies: ["CGMP"]),
-        .target(name: "Privacy", dependencies: ["Tensor"]),
+        .target(name: "Privacy", dependencies: ["Tensor", "DataSets", "Learning"]),
         // targets: federation
-        .target(name: "Federation", dependencies: ["Learning", "DataSets", "Tensor"]),
+        .target(
+            name: "Federation",
+            dependencies: ["Learning", "DataSets", "DataCatalog", "Tensor", "Ledger", "ContentStore", "Privacy", "Paillier"]
+        ),
 
         .executableTarget(
             name: "medchain",
@@ -72,6 +76,8 @@ let package = Package(
                 "ContentStore",
                 // cli: privacy
                 "Paillier", "Privacy",
+                // cli: federation
+                "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,17 +91,24 @@ let package = Package(
         ),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Tensor"]),
         // tests: ledger
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], resources: [.copy("Inputs")]),
+        .testTarget(
+            name: "LedgerTests", dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Inputs")]
+        ),
         // tests: consensus
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Ledger"]),
         // tests: store
+        .testTarget(
+            name: "DataCatalogTests",
+            dependencies: ["DataCatalog", "DataSets", "ContentStore", "Tensor", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ContentStoreTests", dependencies: ["ContentStore"],
             resources: [.copy("Inputs")]
         ),
         // tests: privacy
         .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
-        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor"], resources: [.copy("Inputs")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor", "DataSets", "Learning"], resources: [.copy("Inputs")]),
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],

@@ -33,6 +33,11 @@ public struct DataSetError: Error, Sendable, Equatable, CustomStringConvertible 
         case missingColumn
         /// A cell or label that is not a usable value (NaN, empty, not a number, negative).
         case invalidValue
+        /// A file that is not a FHIR R4 `Bundle`, or (with `strict`) a bundle with malformed
+        /// resources or broken references.
+        case malformedFHIR
+        /// A FHIR mapping file that is not valid JSON or breaks the mapping rules.
+        case invalidMapping
         /// Arguments that cannot be satisfied (no institutions, α ≤ 0, too few examples).
         case invalidArgument
     }

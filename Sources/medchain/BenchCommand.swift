@@ -9,9 +9,11 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: learning
             TrainBenchCommand.self,
             // bench: ledger
+            LedgerBenchCommand.self,
             // bench: store
             CIDBenchCommand.self,
             // bench: privacy
+            DPSGDBenchCommand.self,
             PaillierBenchCommand.self,
         ]
     )

@@ -8,10 +8,13 @@ struct MedChain: AsyncParsableCommand {
         abstract: "Federated learning for hospitals, recorded on a permissioned ledger.",
         subcommands: [
             // commands: learning
+            DemoCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
             // commands: ledger
+            InitCommand.self, GenesisCommand.self, ChainCommand.self, TxCommand.self,
             // commands: store
+            DataCommand.self,
             CIDCommand.self,
             StoreCommand.self,
             // commands: privacy

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Learning
+import Privacy
 
 /// `medchain train`: train a model on one dataset file and report test metrics.
 struct TrainCommand: ParsableCommand {
@@ -36,8 +37,31 @@ struct TrainCommand: ParsableCommand {
     var out: String?
     @Option(help: "Write a JSON report here.")
     var json: String?
+    @Option(name: .customLong("dp-epsilon"), help: "Train with DP-SGD; solve the noise for this total epsilon over all epochs.")
+    var dpEpsilon: Double?
+    @Option(name: .customLong("dp-noise"), help: "Train with DP-SGD at this noise multiplier sigma (instead of --dp-epsilon).")
+    var dpNoise: Double?
+    @Option(name: .customLong("dp-delta"), help: "DP delta (default: the power of ten below 1/N, at most 1e-5).")
+    var dpDelta: Double?
+    @Option(name: .customLong("dp-clip"), help: "DP-SGD per-example clipping norm C (default 1.0).")
+    var dpClip: Double?
+    @Option(name: .customLong("dp-seed"), help: "Seed the DP noise and sampling (reproducible simulations only: a known seed voids privacy).")
+    var dpSeed: UInt64?
+
+    /// Whether any DP-SGD flag was given.
+    var isPrivate: Bool { dpEpsilon != nil || dpNoise != nil }
 
     func validate() throws {
+        if dpEpsilon != nil && dpNoise != nil {
+            throw ValidationError("give either --dp-epsilon or --dp-noise, not both")
+        }
+        if !isPrivate && (dpDelta != nil || dpClip != nil || dpSeed != nil) {
+            throw ValidationError("--dp-delta, --dp-clip and --dp-seed need --dp-epsilon or --dp-noise")
+        }
+        if let dpEpsilon, !(dpEpsilon > 0 && dpEpsilon.isFinite) { throw ValidationError("--dp-epsilon must be a positive number") }
+        if let dpNoise, !(dpNoise > 0 && dpNoise.isFinite) { throw ValidationError("--dp-noise must be a positive number") }
+        if let dpDelta, !(dpDelta > 0 && dpDelta < 1) { throw ValidationError("--dp-delta must be in (0, 1)") }
+        if let dpClip, !(dpClip > 0 && dpClip.isFinite) { throw ValidationError("--dp-clip must be a positive number") }
         guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
@@ -57,6 +81,7 @@ struct TrainCommand: ParsableCommand {
             configuration: TrainingConfiguration(epochs: epochs, batchSize: batchSize, optimizer: optimizerSpec,
                                                  clipNorm: clipNorm, seed: seed))
         if let workers { options.workers = workers }
+        if isPrivate { return try runPrivate(options) }
         let job = TrainingRun(options: options)
         let (splits, network) = try CLIError.reporting { try job.prepare() }
         print("data   \(data): train \(splits.train.count), validation \(splits.validation?.count ?? 0), test \(splits.test?.count ?? 0), classes \(splits.classNames.joined(separator: "/"))")
@@ -69,6 +94,32 @@ struct TrainCommand: ParsableCommand {
             print("test   accuracy \(format(test.accuracy, 4))\(cut)  auc \(test.auc.map { format($0, 4) } ?? "n/a")  loss \(format(test.loss, 4))  (n = \(test.n))")
         }
         print("speed  \(Int(report.imagesPerSecond.rounded())) examples/s (median over epochs)")
+        if let out { print("saved  \(out)") }
+        if let json { try CLIError.reporting { try writeJSON(report, to: json) } }
+    }
+
+    /// `--dp-…`: the same run with DP-SGD, its plan and the privacy spent.
+    private func runPrivate(_ options: TrainingRun.Options) throws {
+        let job = PrivateTrainingRun(options: .init(
+            training: options, clippingNorm: dpClip ?? 1, noise: dpNoise.map { .multiplier($0) } ?? .targetEpsilon(dpEpsilon!),
+            delta: dpDelta, noiseSeed: dpSeed))
+        let (splits, network) = try CLIError.reporting { try job.prepare() }
+        print("data   \(data): train \(splits.train.count), validation \(splits.validation?.count ?? 0), test \(splits.test?.count ?? 0), classes \(splits.classNames.joined(separator: "/"))")
+        print("model  \(network.spec.architecture), \(network.parameterCount) parameters, \(network.workerCount) workers")
+        let trainer = try CLIError.reporting { try job.makeTrainer(splits: splits, model: network) }
+        let target = dpEpsilon.map { " (solved for epsilon \($0))" } ?? ""
+        print("dp-sgd C \(trainer.privacy.clippingNorm), sigma \(format(trainer.noiseMultiplier, 4))\(target), q \(format(trainer.samplingRate, 5)) (expected batch \(format(trainer.expectedBatchSize, 1))), \(trainer.plannedSteps) steps (\(trainer.stepsPerEpoch) per epoch), delta \(trainer.privacy.delta)")
+        if dpSeed != nil { print("warning: --dp-seed makes the noise reproducible; the model is not private against anyone who knows the seed") }
+        let report = try CLIError.reporting {
+            try job.run(splits: splits, trainer: trainer, progress: ConsoleProgress(), outputPath: out)
+        }
+        if let test = report.training.test {
+            let cut = test.threshold.map { " (threshold \(format($0, 3)) from validation; \(format(test.accuracyAtHalf ?? 0, 4)) at 0.5)" } ?? ""
+            print("test   accuracy \(format(test.accuracy, 4))\(cut)  auc \(test.auc.map { format($0, 4) } ?? "n/a")  loss \(format(test.loss, 4))  (n = \(test.n))")
+        }
+        let spent = report.privacy.spent
+        print("privacy epsilon \(format(spent.epsilon, 4)) at delta \(spent.delta) after \(spent.steps) steps (sigma \(format(spent.noiseMultiplier, 4)), q \(format(spent.samplingRate, 5)), C \(spent.clippingNorm)); \(format(100 * report.privacy.clippedFraction, 1))% of examples clipped")
+        print("speed  \(Int(report.training.imagesPerSecond.rounded())) examples/s (median over epochs)")
         if let out { print("saved  \(out)") }
         if let json { try CLIError.reporting { try writeJSON(report, to: json) } }
     }

@@ -36,15 +36,26 @@ struct ModelUpdateTests {
         #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: good.prefix(good.count - 1)) }
         #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data("XXXX".utf8) + good.dropFirst(4)) }
         // Indices out of order: swap the two index words (bytes 30..<34 and 34..<38).
+        // (Header: magic 4, version 1, encoding 1, bits 4, range 4, counts 8 + 8 = 30 bytes.)
         var swapped = [UInt8](good)
         let a = Array(swapped[30..<34]), b = Array(swapped[34..<38])
         swapped.replaceSubrange(30..<38, with: b + a)
         #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data(swapped)) }
-        // A value beyond the 16-bit range.
-        let wide = ModelUpdate(codec: FixedPointCodec(bits: 31, range: 1), parameterCount: 1, values: [40000]).encoded()
-        var forged = [UInt8](wide)
-        forged.replaceSubrange(6..<10, with: [16, 0, 0, 0])  // claim 16 bits (header: magic 4, version 1, encoding 1, bits u32)
+        // A value beyond the declared range: a 12-bit codec allows ±2047, stored in 2 bytes.
+        var forged = [UInt8](ModelUpdate(codec: FixedPointCodec(bits: 12, range: 1), parameterCount: 1, values: [5]).encoded())
+        forged.replaceSubrange(30..<32, with: [0xFF, 0x0F])  // 4095
         #expect(throws: UpdateFormatError.self) { try ModelUpdate(decoding: Data(forged)) }
+    }
+
+    @Test func valuesUseTheNarrowestWholeByteWidth() throws {
+        let codec16 = FixedPointCodec(bits: 16, range: 1)
+        let u = ModelUpdate(codec: codec16, parameterCount: 3, values: [-32767, 0, 32767])
+        #expect(u.encoded().count == 30 + 3 * 2)
+        #expect(try ModelUpdate(decoding: u.encoded()) == u)
+        let codec20 = FixedPointCodec(bits: 20, range: 1)
+        let w = ModelUpdate(codec: codec20, parameterCount: 2, values: [-524_287, 524_287])
+        #expect(w.encoded().count == 30 + 2 * 3)
+        #expect(try ModelUpdate(decoding: w.encoded()) == w)
     }
 }
 
@@ -111,13 +122,20 @@ struct ServerOptimizerTests {
     }
 }
 
-struct BetaReputationTests {
-    @Test func scoresStartAtOneHalfAndRespondToEvidence() {
-        var r = BetaReputation()
-        #expect(r.score == 0.5 && r.points == 500)
-        r.record(passed: false)
-        #expect(r.score == 1.0 / 4)  // (0 + 1)/(0 + 2 + 2)
-        for _ in 0..<10 { r.record(passed: true) }
-        #expect(r.score > 0.8)
+struct ReputationPolicyTests {
+    @Test func failingDropsFastAndPassingRecoversSlowly() {
+        let policy = ReputationPolicy(passWeight: 0.25, failWeight: 0.6)
+        // From 500: a failure moves 60 % of the way to 0 → 200; a pass 25 % of the way to 1000 → 625.
+        #expect(policy.change(from: 500, passed: false) == -300)
+        #expect(policy.change(from: 500, passed: true) == 125)
+        var points: Int64 = 200
+        var rounds = 0
+        while points < 300 { points += policy.change(from: points, passed: true); rounds += 1 }
+        #expect(rounds == 1)  // 200 → 400
+        // Scores stay within 0…1000 however long the streak.
+        for _ in 0..<50 { points += policy.change(from: points, passed: true) }
+        #expect(points <= 1000)
+        for _ in 0..<50 { points += policy.change(from: points, passed: false) }
+        #expect(points >= 0)
     }
 }

@@ -101,3 +101,23 @@ struct CanonicalEncodingTests {
         #expect(throws: EncodingError.self) { try badBool.readBool() }
     }
 }
+
+struct CanonicalJSONColumnTests {
+    @Test func theStoresJSONColumnsParseBackExactly() throws {
+        let values = NamedValues(["loss": 0.1 + 0.2, "accuracy": 1e-5, "q\"uote\\d": -3, "ü": 12345678.5, "\u{1}": 0])!
+        let text = StoreValues.jsonText(values)
+        #expect(text == #"{"\u0001":0.0,"accuracy":1e-05,"loss":0.30000000000000004,"q\"uote\\d":-3.0,"ü":12345678.5}"#)
+        #expect(CanonicalJSON.namedValues(text) == values)
+        #expect(CanonicalJSON.namedValues("{}") == NamedValues())
+        #expect(CanonicalJSON.integers("[1,22,333]") == [1, 22, 333])
+        #expect(CanonicalJSON.integers("[]") == [])
+    }
+
+    @Test("Other spellings of the same values are refused", arguments: [
+        #"{"accuracy": 0.8}"#, #"{"accuracy":0.8,}"#, #"{"a":1.0,"a":2.0}"#, #"{"a":nan}"#, #"{"a":1.0} "#, "[1, 2]", "[1,,2]", "[-1]",
+        #"{"a":0.80}"#, #"{"a":8e-1}"#, #"{"a":1}"#, #"{"b":1.0,"a":2.0}"#, #"{"a":-0.0}"#, "[01]", "[+1]",
+    ])
+    func nonCanonicalJSONIsRefused(_ text: String) {
+        #expect(CanonicalJSON.namedValues(text) == nil && CanonicalJSON.integers(text) == nil)
+    }
+}

@@ -64,6 +64,13 @@ public enum Aggregator {
 
     /// Σ n_k q_k / Σ n_k per coordinate, over the hospitals that sent the coordinate.
     static func weightedMean(_ updates: [WeightedUpdate], codec: FixedPointCodec, count: Int) -> [Float] {
+        let (numerator, denominator) = weightedSums(updates, count: count)
+        return mean(numerator: numerator, denominator: denominator, codec: codec)
+    }
+
+    /// The exact integer sums behind FedAvg: Σ n_k q_k and Σ n_k per coordinate. Homomorphic
+    /// aggregation produces the same numerators by decrypting a sum of ciphertexts.
+    public static func weightedSums(_ updates: [WeightedUpdate], count: Int) -> (numerator: [Int64], denominator: [Int64]) {
         var numerator = [Int64](repeating: 0, count: count)
         var denominator = [Int64](repeating: 0, count: count)
         for u in updates {
@@ -80,8 +87,13 @@ public enum Aggregator {
                 }
             }
         }
+        return (numerator, denominator)
+    }
+
+    /// The real-valued mean from exact integer sums; the single rounding step of FedAvg.
+    public static func mean(numerator: [Int64], denominator: [Int64], codec: FixedPointCodec) -> [Float] {
         let step = codec.step
-        return (0..<count).map { i in
+        return numerator.indices.map { i in
             denominator[i] == 0 ? 0 : Float(Double(numerator[i]) / Double(denominator[i]) * step)
         }
     }

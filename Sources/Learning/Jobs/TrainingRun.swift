@@ -102,6 +102,14 @@ public struct TrainingRun {
         let trainer = Trainer(model: model, configuration: options.configuration)
         trainer.progress = progress
         let epochs = trainer.fit(train: splits.train, validation: splits.validation)
+        return try finish(splits: splits, model: model, epochs: epochs, outputPath: outputPath)
+    }
+
+    /// What follows training, shared with other training loops (DP-SGD): choose the binary
+    /// threshold on validation, evaluate the test split, save the model with `extraMetadata`
+    /// added, and assemble the report.
+    public func finish(splits: DatasetSplits, model: Sequential, epochs: [EpochRecord], outputPath: String?,
+                       extraMetadata: [String: String] = [:]) throws -> Report {
         // Binary decisions use a threshold chosen on validation data, never on the test split.
         var threshold: Double?
         if model.classCount == 2, let validation = splits.validation, validation.count > 0 {
@@ -117,6 +125,7 @@ public struct TrainingRun {
         }
         if let outputPath {
             var metadata = Self.metadata(for: splits, seed: options.configuration.seed)
+            metadata.merge(extraMetadata) { _, extra in extra }
             if let threshold { metadata[ModelFile.thresholdKey] = String(threshold) }
             try ModelFile.save(model, to: outputPath, metadata: metadata)
         }

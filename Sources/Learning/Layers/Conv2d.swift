@@ -91,6 +91,48 @@ public final class Conv2d: Layer {
         }
     }
 
+    /// Example i's weight gradient dY_i · col_iᵀ is formed in a small scratch matrix
+    /// (`out × patch`, ≈18 KB for the reference CNN) with one GEMM, and its bias gradient is the
+    /// row sums of dY_i; their squared norms are added. The input gradient is as in `backward`.
+    public func backwardPerExampleNorms(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                        _ dx: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                                        squaredNorms: UnsafeMutablePointer<Double>) {
+        let g = geometry, pixels = g.outputPixels, k = g.patchSize
+        let inCount = inputCount, outCount = outputCount
+        let gemm = scratch.gemm
+        // Allocated on first use, so the non-private path never pays for it.
+        if scratch.buffers.count < 3 { scratch.buffers.append([Float](repeating: 0, count: outChannels * k)) }
+        weight.value.withUnsafeBufferPointer { w in
+            scratch.buffers.withUnsafeMutableBufferPointer { buffers in
+                buffers[0].withUnsafeMutableBufferPointer { colBuffer in
+                    buffers[1].withUnsafeMutableBufferPointer { dColBuffer in
+                        buffers[2].withUnsafeMutableBufferPointer { dwBuffer in
+                            let col = colBuffer.baseAddress!, dCol = dColBuffer.baseAddress!, dw = dwBuffer.baseAddress!
+                            for i in 0..<batch {
+                                let dyi = dy + i * outCount
+                                Im2col.lower(g, image: x + i * inCount, into: col, ld: pixels)
+                                Gemm.multiply(transB: true, m: outChannels, n: k, k: pixels, a: dyi, lda: pixels,
+                                              b: col, ldb: pixels, beta: 0, c: dw, ldc: k, workspace: gemm)
+                                var norm = squaredNorm(dw, outChannels * k)
+                                for c in 0..<outChannels {
+                                    let db = Double(Self.sum(dyi + c * pixels, pixels))
+                                    norm += db * db
+                                }
+                                squaredNorms[i] += norm
+                                guard let dx else { continue }
+                                Gemm.multiply(transA: true, m: k, n: pixels, k: outChannels, a: w.baseAddress!, lda: k,
+                                              b: dyi, ldb: pixels, beta: 0, c: dCol, ldc: pixels, workspace: gemm)
+                                let dxi = dx + i * inCount
+                                dxi.update(repeating: 0, count: inCount)
+                                Im2col.accumulate(g, columns: dCol, ld: pixels, into: dxi)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD8<Float>()

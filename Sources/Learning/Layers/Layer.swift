@@ -65,6 +65,15 @@ public protocol Layer: AnyObject, Sendable {
     /// when `dx` is not nil, the input gradient.
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch)
+    /// The first pass of per-example clipping (DP-SGD): propagates `dx` exactly as `backward`
+    /// does and adds each example's squared L2 norm of this layer's parameter gradients to
+    /// `squaredNorms[i]`, without writing `scratch.gradients`.
+    ///
+    /// `dy` row i must be the gradient of example i's own loss, so that the norms are those of
+    /// per-example gradients. Layers without parameters only propagate (the default).
+    func backwardPerExampleNorms(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                 _ dx: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                                 squaredNorms: UnsafeMutablePointer<Double>)
 }
 
 extension Layer {
@@ -72,11 +81,34 @@ extension Layer {
     public var outputCount: Int { Tensor.count(of: outputShape) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// Layers without parameters contribute nothing to the norms: they only propagate.
+    public func backwardPerExampleNorms(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                        _ dx: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                                        squaredNorms: UnsafeMutablePointer<Double>) {
+        precondition(parameters.isEmpty, "\(Self.self) has parameters and must implement backwardPerExampleNorms")
+        backward(x, y, dy, dx, batch: batch, scratch: scratch)
+    }
+
     /// A scratch holding a zeroed gradient buffer per parameter and the given buffers.
     func scratch(buffers: [[Float]] = [], indices: [Int32] = []) -> LayerScratch {
         LayerScratch(buffers: buffers, indices: indices,
                      gradients: parameters.map { [Float](repeating: 0, count: $0.count) })
     }
+}
+
+/// Σ pᵢ² over `n` floats, accumulated in Double (per-example gradient norms decide clipping).
+@inline(__always)
+func squaredNorm(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+    var acc = SIMD4<Double>()
+    var j = 0
+    while j + 4 <= n {
+        let v = SIMD4<Double>(Double(p[j]), Double(p[j + 1]), Double(p[j + 2]), Double(p[j + 3]))
+        acc += v * v
+        j += 4
+    }
+    var s = acc.sum()
+    while j < n { s += Double(p[j]) * Double(p[j]); j += 1 }
+    return s
 }
 
 /// PyTorch's default initialisation for convolution and linear layers: weights and biases

@@ -49,10 +49,29 @@ public final class Linear: Layer {
             }
         }
         guard let dx else { return }
+        propagate(dy, dx, batch: batch, scratch: scratch)
+    }
+
+    /// Example i's weight gradient is the outer product dy_i x_iᵀ, whose squared Frobenius norm
+    /// is exactly ‖dy_i‖²·‖x_i‖²; its bias gradient is dy_i. No per-example matrix is formed.
+    public func backwardPerExampleNorms(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                        _ dx: UnsafeMutablePointer<Float>?, batch: Int, scratch: LayerScratch,
+                                        squaredNorms: UnsafeMutablePointer<Double>) {
+        for i in 0..<batch {
+            let dy2 = squaredNorm(dy + i * outFeatures, outFeatures)
+            let x2 = squaredNorm(x + i * inFeatures, inFeatures)
+            squaredNorms[i] += dy2 * x2 + dy2
+        }
+        guard let dx else { return }
+        propagate(dy, dx, batch: batch, scratch: scratch)
+    }
+
+    private func propagate(_ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, batch: Int,
+                           scratch: LayerScratch) {
         weight.value.withUnsafeBufferPointer { w in
             // dX [batch × in] = dY [batch × out] · W [out × in]
             Gemm.multiply(m: batch, n: inFeatures, k: outFeatures, a: dy, lda: outFeatures,
-                          b: w.baseAddress!, ldb: inFeatures, beta: 0, c: dx, ldc: inFeatures, workspace: gemm)
+                          b: w.baseAddress!, ldb: inFeatures, beta: 0, c: dx, ldc: inFeatures, workspace: scratch.gemm)
         }
     }
 }

@@ -19,7 +19,7 @@ public final class Sequential: @unchecked Sendable {
     public let namedParameters: [(name: String, parameter: Parameter)]
     /// How many workers split each batch (default: the number of cores).
     public var workerCount: Int
-    private var workers: [Worker] = []
+    var workers: [Worker] = []
     private var capacity = 0
 
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
@@ -179,7 +179,7 @@ public final class Sequential: @unchecked Sendable {
         inputs.storage.withUnsafeBufferPointer { probabilities(inputs: $0.baseAddress!, count: inputs.shape[0]) }
     }
 
-    private func prepare(capacity needed: Int, workers neededWorkers: Int) {
+    func prepare(capacity needed: Int, workers neededWorkers: Int) {
         if needed > capacity {
             capacity = needed
             workers = []
@@ -190,7 +190,7 @@ public final class Sequential: @unchecked Sendable {
     }
 
     /// Sums the workers' gradients into the parameters, in worker order.
-    private func reduceGradients(workers used: Int) {
+    func reduceGradients(workers used: Int) {
         var index = 0
         for (l, layer) in layers.enumerated() {
             for (j, parameter) in layer.parameters.enumerated() {

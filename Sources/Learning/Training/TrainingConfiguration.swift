@@ -33,6 +33,18 @@ public struct EpochRecord: Codable, Sendable {
     /// Training examples per second, excluding validation.
     public var examplesPerSecond: Double
 
+    /// Public so that other training loops (DP-SGD in `Privacy`) report epochs the same way.
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, validationLoss: Double? = nil,
+                validationAccuracy: Double? = nil, validationAUC: Double? = nil, examplesPerSecond: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.validationAUC = validationAUC
+        self.examplesPerSecond = examplesPerSecond
+    }
+
     enum CodingKeys: String, CodingKey {
         case epoch
         case trainLoss = "train_loss"

@@ -100,8 +100,7 @@ public final class LedgerApplication {
                 rejected.append((tx.hash, error))
             }
         }
-        var tree = state.tree
-        tree.update(delta.treeChanges())
+        let tree = state.tree.preview(delta.treeChanges())
         var counts: [TransactionKind: UInt32] = [:]
         for tx in included { counts[tx.kind, default: 0] += 1 }
         let header = BlockHeader(
@@ -188,8 +187,7 @@ public final class LedgerApplication {
                 throw reject(.transactionRejected(index: index, hash: tx.hash, error))
             }
         }
-        var tree = state.tree
-        tree.update(delta.treeChanges())
+        let tree = state.tree.preview(delta.treeChanges())
         guard tree.root == header.stateRoot else { throw reject(.stateRootMismatch(header: header.stateRoot, computed: tree.root)) }
         return StagedBlock(block: block, transactions: transactions, delta: delta, tree: tree, parentID: tip.blockID)
     }
@@ -229,7 +227,7 @@ public struct StagedBlock {
     public let block: Block
     public let transactions: [SignedTransaction]
     public let delta: StateDelta
-    let tree: StateTree
+    let tree: StateTree.Update
     let parentID: Hash256
 
     public var height: UInt64 { block.header.height }

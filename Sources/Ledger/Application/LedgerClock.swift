@@ -8,6 +8,7 @@ public protocol LedgerClock: Sendable {
     func now() -> UInt64
 }
 
+/// The wall clock, for nodes.
 public struct SystemClock: LedgerClock {
     public init() {}
     public func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }

@@ -70,7 +70,10 @@ struct TransactionExecutor {
         let record = DatasetRecord(cid: p.manifestCID, owner: tx.sender, schema: p.schema, recordCount: p.recordCount,
                                    labelCounts: p.labelCounts, epsilonBudget: p.epsilonBudget, epsilonSpent: .zero,
                                    registeredAt: c.height, updatedAt: c.height)
-        return { $0.datasets[p.manifestCID] = record }
+        return { delta in
+            delta.datasets[p.manifestCID] = record
+            delta.newDatasetsByOwner[tx.sender, default: []].append(p.manifestCID)
+        }
     }
 
     private func publishTask(_ p: PublishTask, _ tx: SignedTransaction, _ view: StateView, _ c: Context) throws(TransactionRejection) -> (StateDelta) -> Void {
@@ -108,7 +111,7 @@ struct TransactionExecutor {
     private func submitUpdate(_ p: SubmitUpdate, _ tx: SignedTransaction, _ view: StateView, _ c: Context) throws(TransactionRejection) -> (StateDelta) -> Void {
         let (task, open) = try openRound(task: p.task, round: p.round, view)
         var round = open
-        guard task.spec.datasets.contains(where: { view.dataset($0)?.owner == tx.sender }) else {
+        guard view.datasets(ownedBy: tx.sender).contains(where: task.datasetSet.contains) else {
             throw .notPermitted("\(tx.sender.shortHex)… owns none of the datasets of task \(p.task.hex.prefix(12))…, so it cannot submit updates to it")
         }
         let key = UpdateKey(task: p.task, round: p.round, member: tx.sender)
@@ -137,7 +140,7 @@ struct TransactionExecutor {
         var datasets: [DatasetRecord] = []
         var spends: [PrivacySpendRecord] = []
         for spend in p.privacySpent {
-            guard task.spec.datasets.contains(spend.dataset) else {
+            guard task.datasetSet.contains(spend.dataset) else {
                 throw .invalidField(field: "privacySpent", reason: "dataset \(spend.dataset) is not one of the task's datasets")
             }
             guard var dataset = view.dataset(spend.dataset) else { throw .missingReference(kind: "dataset", id: spend.dataset) }

@@ -1,10 +1,10 @@
 import Foundation
 
-/// Any JSON value, for carrying opaque JSON (the model spec) through `Codable`.
-indirect enum JSONValue: Codable, Sendable, Equatable {
+/// Any JSON value, for carrying opaque JSON (the model spec, query results) through `Codable`.
+public indirect enum JSONValue: Codable, Sendable, Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -14,7 +14,7 @@ indirect enum JSONValue: Codable, Sendable, Equatable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()

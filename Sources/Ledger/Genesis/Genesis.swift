@@ -156,6 +156,7 @@ extension Genesis: CanonicalEncodable {
     }
 }
 
+/// A genesis document that cannot be read or used; the message names the field.
 public enum GenesisError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalid(String)
     case unreadable(path: String, reason: String)

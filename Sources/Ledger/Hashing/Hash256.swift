@@ -53,6 +53,24 @@ public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible {
         (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
     }
 
+    /// SHA-256 of `prefix ‖ hashes…` from one contiguous buffer: a single call into
+    /// BoringSSL instead of one per hash (each incremental `update` has a fixed cost).
+    static func sha256<C: Collection>(prefix: UInt8, _ hashes: C) -> Hash256 where C.Element == Hash256 {
+        let count = 1 + 32 * hashes.count
+        return withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { buffer in
+            buffer[0] = prefix
+            var offset = 1
+            for hash in hashes {
+                buffer.storeBytes(of: hash.w0.bigEndian, toByteOffset: offset, as: UInt64.self)
+                buffer.storeBytes(of: hash.w1.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+                buffer.storeBytes(of: hash.w2.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
+                buffer.storeBytes(of: hash.w3.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
+                offset += 32
+            }
+            return Hash256(SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
+        }
+    }
+
     /// Feeds the 32 bytes into a running SHA-256 without allocating.
     func update(_ hasher: inout SHA256) {
         var words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)

@@ -64,20 +64,9 @@ public struct MerkleTree: Sendable {
         return Hash256(hasher.finalize())
     }
 
-    public static func leafHash(_ leaf: Hash256) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x00] as [UInt8])
-        leaf.update(&hasher)
-        return Hash256(hasher.finalize())
-    }
+    public static func leafHash(_ leaf: Hash256) -> Hash256 { Hash256.sha256(prefix: 0x00, CollectionOfOne(leaf)) }
 
-    public static func nodeHash(_ left: Hash256, _ right: Hash256) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x01] as [UInt8])
-        left.update(&hasher)
-        right.update(&hasher)
-        return Hash256(hasher.finalize())
-    }
+    public static func nodeHash(_ left: Hash256, _ right: Hash256) -> Hash256 { Hash256.sha256(prefix: 0x01, [left, right]) }
 }
 
 /// Proof that a leaf is at `leafIndex` in a tree of `treeSize` leaves with a given root.

@@ -145,6 +145,7 @@ public struct NodeConfig: Codable, Sendable {
     public var chains: [String]?
 }
 
+/// A problem with a node home: missing or unreadable files, keys, genesis or database.
 public enum NodeHomeError: Error, CustomStringConvertible, Sendable {
     case invalid(String)
     case io(path: String, reason: String)

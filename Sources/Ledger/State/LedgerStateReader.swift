@@ -3,6 +3,8 @@
 public protocol LedgerStateReader {
     func member(_ key: PublicKey) -> MemberRecord?
     func dataset(_ cid: String) -> DatasetRecord?
+    /// CIDs of the datasets `owner` registered.
+    func datasets(ownedBy owner: PublicKey) -> [String]
     func task(_ id: Hash256) -> TaskRecord?
     func round(_ key: RoundKey) -> RoundRecord?
     func update(_ key: UpdateKey) -> UpdateRecord?

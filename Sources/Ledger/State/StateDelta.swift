@@ -10,6 +10,8 @@ public final class StateDelta {
     public internal(set) var privacySpending: [SpendKey: PrivacySpendRecord] = [:]
     public internal(set) var evidence: [Hash256: EvidenceRecord] = [:]
     var updatesByTx: [Hash256: UpdateKey] = [:]
+    /// Datasets first registered in this block, by owner.
+    var newDatasetsByOwner: [PublicKey: [String]] = [:]
 
     init() {}
 
@@ -40,6 +42,9 @@ public struct StateView: LedgerStateReader {
 
     public func member(_ key: PublicKey) -> MemberRecord? { delta.members[key] ?? base.members[key] }
     public func dataset(_ cid: String) -> DatasetRecord? { delta.datasets[cid] ?? base.datasets[cid] }
+    public func datasets(ownedBy owner: PublicKey) -> [String] {
+        base.datasets(ownedBy: owner) + (delta.newDatasetsByOwner[owner] ?? [])
+    }
     public func task(_ id: Hash256) -> TaskRecord? { delta.tasks[id] ?? base.tasks[id] }
     public func round(_ key: RoundKey) -> RoundRecord? { delta.rounds[key] ?? base.rounds[key] }
     public func update(_ key: UpdateKey) -> UpdateRecord? { delta.updates[key] ?? base.updates[key] }

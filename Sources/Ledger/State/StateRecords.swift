@@ -93,13 +93,26 @@ public struct TaskRecord: StateRecord {
     /// The hash of the `PublishTask` transaction.
     public var id: Hash256
     public var publisher: PublicKey
-    public var spec: PublishTask
+    public let spec: PublishTask
     /// The round accepting updates; equals `spec.rounds` once finished.
     public var openRound: UInt32
     public var publishedAt: UInt64
     public var updatedAt: UInt64
 
     public var isFinished: Bool { openRound >= spec.rounds }
+
+    /// `spec.datasets` as a set, for O(1) membership tests (derived, not stored).
+    public let datasetSet: Set<String>
+
+    public init(id: Hash256, publisher: PublicKey, spec: PublishTask, openRound: UInt32, publishedAt: UInt64, updatedAt: UInt64) {
+        self.id = id
+        self.publisher = publisher
+        self.spec = spec
+        self.openRound = openRound
+        self.publishedAt = publishedAt
+        self.updatedAt = updatedAt
+        self.datasetSet = Set(spec.datasets)
+    }
 
     public func encodeKey(to writer: inout CanonicalWriter) { writer.write(id) }
     public func encodeValue(to writer: inout CanonicalWriter) {

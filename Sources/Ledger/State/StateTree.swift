@@ -38,18 +38,45 @@ public struct StateTree: Sendable {
         self.nodes = nodes
     }
 
+    /// A tree holding exactly `rows` (keys unique), built bottom-up in one pass.
+    public init(rows: [(key: [UInt8], leaf: Hash256)]) {
+        self.init()
+        for row in rows { buckets[StateTree.bucket(of: row.key)].append(Row(key: row.key, leaf: row.leaf)) }
+        var dirty: [Int] = []
+        for b in buckets.indices where !buckets[b].isEmpty {
+            buckets[b].sort { $0.key.lexicographicallyPrecedes($1.key) }
+            nodes[StateTree.levels][b] = StateTree.bucketHash(buckets[b])
+            dirty.append(b)
+        }
+        for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
+            let below = nodes[level + 1]
+            var parents = dirty.map { $0 >> 4 }
+            parents = parents.enumerated().filter { $0.offset == 0 || parents[$0.offset - 1] != $0.element }.map(\.element)
+            for p in parents { nodes[level][p] = StateTree.nodeHash(Array(below[(p << 4)..<((p << 4) + 16)])) }
+            dirty = parents
+        }
+    }
+
     public var root: Hash256 { nodes[0][0] }
     public var rowCount: Int { buckets.reduce(0) { $0 + $1.count } }
 
-    /// Inserts or replaces rows (by key) and rehashes what changed.
-    public mutating func update(_ changes: [(key: [UInt8], leaf: Hash256)]) {
-        var dirty = Set<Int>()
+    /// The result of applying some row changes: the new root, and the buckets and nodes that
+    /// change. Computed without touching the tree, so a block can be validated first and
+    /// committed (`apply`) later, in time proportional to the rows it wrote.
+    public struct Update: Sendable {
+        public let root: Hash256
+        fileprivate let buckets: [Int: [Row]]
+        fileprivate let nodes: [(level: Int, index: Int, hash: Hash256)]
+        /// The root this update was computed from; `apply` requires it.
+        fileprivate let base: Hash256
+    }
+
+    /// Computes the tree after inserting or replacing `changes` (by key), without mutating.
+    public func preview(_ changes: [(key: [UInt8], leaf: Hash256)]) -> Update {
+        var changed: [Int: [Row]] = [:]
         for change in changes {
             let b = StateTree.bucket(of: change.key)
-            dirty.insert(b)
-            var rows = buckets[b]
-            buckets[b] = []
-            // Binary search for the key's position in the sorted bucket.
+            var rows = changed.removeValue(forKey: b) ?? buckets[b]
             var low = 0, high = rows.count
             while low < high {
                 let mid = (low + high) / 2
@@ -60,30 +87,51 @@ public struct StateTree: Sendable {
             } else {
                 rows.insert(Row(key: change.key, leaf: change.leaf), at: low)
             }
-            buckets[b] = rows
+            changed[b] = rows
         }
-        var level = StateTree.levels
-        for b in dirty { nodes[level][b] = StateTree.bucketHash(buckets[b]) }
-        var parents = dirty
-        while level > 0 {
-            parents = Set(parents.map { $0 >> 4 })
-            level -= 1
-            for p in parents {
-                nodes[level][p] = StateTree.nodeHash(Array(nodes[level + 1][(p << 4)..<((p << 4) + 16)]))
+        var nodes: [(level: Int, index: Int, hash: Hash256)] = []
+        var overlay: [Int: Hash256] = [:]
+        for (b, rows) in changed {
+            let hash = StateTree.bucketHash(rows)
+            overlay[b] = hash
+            nodes.append((StateTree.levels, b, hash))
+        }
+        var indices = Set(changed.keys)
+        for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
+            var parents: [Int: Hash256] = [:]
+            let below = self.nodes[level + 1]
+            for p in Set(indices.map { $0 >> 4 }) {
+                let children = ((p << 4)..<((p << 4) + 16)).map { overlay[$0] ?? below[$0] }
+                let hash = StateTree.nodeHash(children)
+                parents[p] = hash
+                nodes.append((level, p, hash))
             }
+            overlay = parents
+            indices = Set(parents.keys)
         }
+        return Update(root: overlay[0] ?? root, buckets: changed, nodes: nodes, base: root)
+    }
+
+    /// Applies an update computed by `preview` on this very tree.
+    public mutating func apply(_ update: Update) {
+        precondition(update.base == root, "applying a state-tree update computed from another tree")
+        for (b, rows) in update.buckets { buckets[b] = rows }
+        for node in update.nodes { nodes[node.level][node.index] = node.hash }
+    }
+
+    /// Inserts or replaces rows (by key) and rehashes what changed.
+    public mutating func update(_ changes: [(key: [UInt8], leaf: Hash256)]) {
+        apply(preview(changes))
     }
 
     /// The leaf hash of a row.
     public static func leafHash(key: [UInt8], value: [UInt8]) -> Hash256 {
-        var hasher = SHA256()
-        var prefix: [UInt8] = [0x00]
         let length = UInt32(key.count)
-        prefix += [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
-        hasher.update(data: prefix)
-        hasher.update(data: key)
-        hasher.update(data: value)
-        return Hash256(hasher.finalize())
+        var message: [UInt8] = [0x00, UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
+        message.reserveCapacity(5 + key.count + value.count)
+        message += key
+        message += value
+        return Hash256.sha256(message)
     }
 
     static func bucket(of key: [UInt8]) -> Int {
@@ -91,17 +139,7 @@ public struct StateTree: Sendable {
         return digest.withUnsafeBytes { Int($0[0]) << 8 | Int($0[1]) }
     }
 
-    static func bucketHash(_ rows: [Row]) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x01] as [UInt8])
-        for row in rows { row.leaf.update(&hasher) }
-        return Hash256(hasher.finalize())
-    }
+    static func bucketHash(_ rows: [Row]) -> Hash256 { Hash256.sha256(prefix: 0x01, rows.lazy.map(\.leaf)) }
 
-    static func nodeHash(_ children: [Hash256]) -> Hash256 {
-        var hasher = SHA256()
-        hasher.update(data: [0x02] as [UInt8])
-        for child in children { child.update(&hasher) }
-        return Hash256(hasher.finalize())
-    }
+    static func nodeHash(_ children: [Hash256]) -> Hash256 { Hash256.sha256(prefix: 0x02, children) }
 }

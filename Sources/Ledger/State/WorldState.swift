@@ -14,6 +14,8 @@ public final class WorldState: LedgerStateReader {
     public internal(set) var evidence: [Hash256: EvidenceRecord] = [:]
     /// Derived from `updates` (not part of the root): update by transaction hash.
     var updatesByTx: [Hash256: UpdateKey] = [:]
+    /// Derived from `datasets` (not part of the root): dataset CIDs by owner.
+    var datasetsByOwner: [PublicKey: [String]] = [:]
     public internal(set) var tree = StateTree()
     public private(set) var validators = ValidatorSet([])
 
@@ -25,14 +27,16 @@ public final class WorldState: LedgerStateReader {
             + privacySpending.count + evidence.count
     }
 
-    /// Applies a block's writes and the tree that already includes them.
-    func merge(_ delta: StateDelta, tree newTree: StateTree) {
+    /// Applies a block's writes and the matching state-tree update.
+    func merge(_ delta: StateDelta, tree update: StateTree.Update) {
         var validatorsChanged = false
         for (k, v) in delta.members {
             if v.roles.contains(.validator), members[k] == nil { validatorsChanged = true }
             members[k] = v
         }
-        for (k, v) in delta.datasets { datasets[k] = v }
+        for (k, v) in delta.datasets {
+            if datasets.updateValue(v, forKey: k) == nil { datasetsByOwner[v.owner, default: []].append(k) }
+        }
         for (k, v) in delta.tasks { tasks[k] = v }
         for (k, v) in delta.rounds { rounds[k] = v }
         for (k, v) in delta.updates {
@@ -42,7 +46,7 @@ public final class WorldState: LedgerStateReader {
         for (k, v) in delta.aggregates { aggregates[k] = v }
         for (k, v) in delta.privacySpending { privacySpending[k] = v }
         for (k, v) in delta.evidence { evidence[k] = v }
-        tree = newTree
+        tree.apply(update)
         if validatorsChanged { refreshValidators() }
     }
 
@@ -52,6 +56,7 @@ public final class WorldState: LedgerStateReader {
 
     public func member(_ key: PublicKey) -> MemberRecord? { members[key] }
     public func dataset(_ cid: String) -> DatasetRecord? { datasets[cid] }
+    public func datasets(ownedBy owner: PublicKey) -> [String] { datasetsByOwner[owner] ?? [] }
     public func task(_ id: Hash256) -> TaskRecord? { tasks[id] }
     public func round(_ key: RoundKey) -> RoundRecord? { rounds[key] }
     public func update(_ key: UpdateKey) -> UpdateRecord? { updates[key] }
@@ -76,10 +81,14 @@ public final class WorldState: LedgerStateReader {
 
     /// Replaces the tree with one built from every row.
     func rebuildTree() {
-        var fresh = StateTree()
-        fresh.update(allTreeRows())
-        tree = fresh
+        install(leaves: allTreeRows())
+    }
+
+    /// Builds the tree from precomputed leaves of every row, and the derived lookups.
+    func install(leaves: [(key: [UInt8], leaf: Hash256)]) {
+        tree = StateTree(rows: leaves)
         updatesByTx = Dictionary(uniqueKeysWithValues: updates.map { ($0.value.txHash, $0.key) })
+        datasetsByOwner = Dictionary(grouping: datasets.values, by: \.owner).mapValues { $0.map(\.cid).sorted() }
         refreshValidators()
     }
 }

@@ -13,6 +13,10 @@ protocol StateRowMapping: StateRecord {
     static var primaryKey: [String] { get }
     /// `CREATE INDEX` statements serving the queries.
     static var indexes: [String] { get }
+    /// Whether some column repeats part of another (tasks, evidence). Decoding every other
+    /// table is strict and total, so only these rows need re-encoding to prove that the
+    /// stored columns are exactly what the ledger wrote.
+    static var hasDerivedColumns: Bool { get }
     /// Column values in `columns` order.
     var databaseValues: [DatabaseValue] { get }
     init(row: Row) throws
@@ -20,13 +24,18 @@ protocol StateRowMapping: StateRecord {
 
 extension StateRowMapping {
     static var tableName: String { table.name }
+    static var hasDerivedColumns: Bool { false }
 
     static var createTableSQL: String {
         "CREATE TABLE \(tableName) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.joined(separator: ", ")))) WITHOUT ROWID"
     }
 
+    /// Insert, or update in place: unlike `INSERT OR REPLACE` (a delete and an insert), this
+    /// leaves index entries of unchanged columns alone.
     static var upsertSQL: String {
-        "INSERT OR REPLACE INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let values = columns.filter { !primaryKey.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+            + " ON CONFLICT (\(primaryKey.joined(separator: ", "))) DO UPDATE SET \(values)"
     }
 
     static var selectAllSQL: String {
@@ -39,6 +48,71 @@ extension StateRowMapping {
     }
 }
 
+/// Reads a state row's columns by position (the `SELECT` lists `columns` in order), naming
+/// the column in errors.
+struct ColumnReader {
+    let row: Row
+    let table: String
+    let columns: [String]
+
+    private func fail(_ i: Int, _ what: String) -> StoreError { .corrupt("\(table).\(columns[i]) is not \(what)") }
+
+    func bytes(_ i: Int) throws -> [UInt8] {
+        guard let data = row[i] as Data? else { throw fail(i, "a blob") }
+        return [UInt8](data)
+    }
+
+    func hash(_ i: Int) throws -> Hash256 {
+        guard let data = row[i] as Data?, let hash = Hash256(bytes: data) else { throw fail(i, "a 32-byte hash") }
+        return hash
+    }
+
+    func key(_ i: Int) throws -> PublicKey {
+        guard let data = row[i] as Data?, let key = PublicKey(bytes: data) else { throw fail(i, "a 32-byte key") }
+        return key
+    }
+
+    func uint64(_ i: Int) throws -> UInt64 { UInt64(bitPattern: try int64(i)) }
+
+    func uint32(_ i: Int) throws -> UInt32 {
+        guard let narrow = UInt32(exactly: try int64(i)) else { throw fail(i, "a 32-bit unsigned integer") }
+        return narrow
+    }
+
+    func int64(_ i: Int) throws -> Int64 {
+        guard case .int64(let value) = (row[i] as DatabaseValue).storage else { throw fail(i, "an integer") }
+        return value
+    }
+
+    func bool(_ i: Int) throws -> Bool {
+        switch try int64(i) {
+        case 0: return false
+        case 1: return true
+        default: throw fail(i, "0 or 1")
+        }
+    }
+
+    func string(_ i: Int) throws -> String {
+        guard case .string(let value) = (row[i] as DatabaseValue).storage else { throw fail(i, "text") }
+        return value
+    }
+
+    func double(_ i: Int) throws -> Double {
+        guard case .double(let value) = (row[i] as DatabaseValue).storage else { throw fail(i, "a real number") }
+        return value
+    }
+
+    func namedValues(_ i: Int) throws -> NamedValues {
+        guard let values = CanonicalJSON.namedValues(try string(i)) else { throw fail(i, "a canonical JSON object of numbers") }
+        return values
+    }
+
+    func uint64s(_ i: Int) throws -> [UInt64] {
+        guard let values = CanonicalJSON.integers(try string(i)) else { throw fail(i, "a canonical JSON array of integers") }
+        return values
+    }
+}
+
 /// Conversions between ledger values and SQLite values.
 enum StoreValues {
     static func blob(_ bytes: [UInt8]) -> DatabaseValue { Data(bytes).databaseValue }
@@ -48,68 +122,33 @@ enum StoreValues {
     static func int(_ value: UInt32) -> DatabaseValue { Int64(value).databaseValue }
     static func int(_ value: Int64) -> DatabaseValue { value.databaseValue }
     static func text(_ value: String) -> DatabaseValue { value.databaseValue }
-    static func json(_ values: NamedValues) -> DatabaseValue { text(jsonText(values.dictionary)) }
-    static func json(_ values: [UInt64]) -> DatabaseValue { text(jsonText(values)) }
+    static func json(_ values: NamedValues) -> DatabaseValue { text(jsonText(values)) }
+    static func json(_ values: [UInt64]) -> DatabaseValue { text("[" + values.map(String.init).joined(separator: ",") + "]") }
 
-    static func jsonText<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
-
-    static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
-        guard let data = row[column] as Data? else { throw StoreError.corrupt("column \(column) is not a blob") }
-        return [UInt8](data)
-    }
-
-    static func hash(_ row: Row, _ column: String) throws -> Hash256 {
-        guard let hash = Hash256(bytes: try bytes(row, column)) else { throw StoreError.corrupt("column \(column) is not a 32-byte hash") }
-        return hash
-    }
-
-    static func key(_ row: Row, _ column: String) throws -> PublicKey {
-        guard let key = PublicKey(bytes: try bytes(row, column)) else { throw StoreError.corrupt("column \(column) is not a 32-byte key") }
-        return key
-    }
-
-    static func uint64(_ row: Row, _ column: String) throws -> UInt64 {
-        guard let value = row[column] as Int64? else { throw StoreError.corrupt("column \(column) is not an integer") }
-        return UInt64(bitPattern: value)
-    }
-
-    static func uint32(_ row: Row, _ column: String) throws -> UInt32 {
-        guard let value = row[column] as Int64?, let narrow = UInt32(exactly: value) else {
-            throw StoreError.corrupt("column \(column) is not a 32-bit unsigned integer")
+    /// Compact JSON, names in canonical (UTF-8 byte) order, numbers in Swift's shortest
+    /// round-trip form: one text per value, written without the cost of `JSONEncoder`.
+    static func jsonText(_ values: NamedValues) -> String {
+        var out = "{"
+        for (i, entry) in values.entries.enumerated() {
+            if i > 0 { out += "," }
+            appendJSONString(entry.name, to: &out)
+            out += ":"
+            out += entry.value.description
         }
-        return narrow
+        return out + "}"
     }
 
-    static func int64(_ row: Row, _ column: String) throws -> Int64 {
-        guard let value = row[column] as Int64? else { throw StoreError.corrupt("column \(column) is not an integer") }
-        return value
-    }
-
-    static func string(_ row: Row, _ column: String) throws -> String {
-        guard let value = row[column] as String? else { throw StoreError.corrupt("column \(column) is not text") }
-        return value
-    }
-
-    static func double(_ row: Row, _ column: String) throws -> Double {
-        guard let value = row[column] as Double? else { throw StoreError.corrupt("column \(column) is not a number") }
-        return value
-    }
-
-    static func namedValues(_ row: Row, _ column: String) throws -> NamedValues {
-        guard let dictionary = try? JSONDecoder().decode([String: Double].self, from: Data(try string(row, column).utf8)),
-              let values = NamedValues(dictionary) else { throw StoreError.corrupt("column \(column) is not a JSON object of numbers") }
-        return values
-    }
-
-    static func uint64s(_ row: Row, _ column: String) throws -> [UInt64] {
-        guard let values = try? JSONDecoder().decode([UInt64].self, from: Data(try string(row, column).utf8)) else {
-            throw StoreError.corrupt("column \(column) is not a JSON array of integers")
+    static func appendJSONString(_ value: String, to out: inout String) {
+        out += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
         }
-        return values
+        out += "\""
     }
 
     static func describe(_ value: DatabaseValue) -> String {
@@ -132,11 +171,10 @@ extension MemberRecord: StateRowMapping {
          StoreValues.int(nonce), StoreValues.int(joinedAt), StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        let raw = try StoreValues.int64(row, "roles")
-        guard let roleBits = UInt8(exactly: raw) else { throw StoreError.corrupt("members.roles \(raw) is not a role set") }
-        self.init(key: try StoreValues.key(row, "key"), name: try StoreValues.string(row, "name"), roles: Roles(rawValue: roleBits),
-                  reputation: try StoreValues.int64(row, "reputation"), nonce: try StoreValues.uint64(row, "nonce"),
-                  joinedAt: try StoreValues.uint64(row, "joined_at"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        guard let roleBits = UInt8(exactly: try c.int64(2)) else { throw StoreError.corrupt("members.roles is not a role set") }
+        self.init(key: try c.key(0), name: try c.string(1), roles: Roles(rawValue: roleBits), reputation: try c.int64(3),
+                  nonce: try c.uint64(4), joinedAt: try c.uint64(5), updatedAt: try c.uint64(6))
     }
 }
 
@@ -152,12 +190,10 @@ extension DatasetRecord: StateRowMapping {
          StoreValues.int(registeredAt), StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        self.init(cid: try StoreValues.string(row, "cid"), owner: try StoreValues.key(row, "owner"),
-                  schema: try StoreValues.string(row, "schema"), recordCount: try StoreValues.uint64(row, "record_count"),
-                  labelCounts: try StoreValues.uint64s(row, "label_counts"),
-                  epsilonBudget: Epsilon(micro: try StoreValues.uint64(row, "epsilon_budget_micro")),
-                  epsilonSpent: Epsilon(micro: try StoreValues.uint64(row, "epsilon_spent_micro")),
-                  registeredAt: try StoreValues.uint64(row, "registered_at"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        self.init(cid: try c.string(0), owner: try c.key(1), schema: try c.string(2), recordCount: try c.uint64(3),
+                  labelCounts: try c.uint64s(4), epsilonBudget: Epsilon(micro: try c.uint64(5)),
+                  epsilonSpent: Epsilon(micro: try c.uint64(6)), registeredAt: try c.uint64(7), updatedAt: try c.uint64(8))
     }
 }
 
@@ -166,6 +202,7 @@ extension TaskRecord: StateRowMapping {
     static let columns = ["id", "publisher", "spec", "name", "dataset_schema", "rounds", "aggregation", "dp_mode",
                           "open_round", "published_at", "updated_at"]
     static let primaryKey = ["id"]
+    static var hasDerivedColumns: Bool { true }
     static let indexes = ["CREATE INDEX tasks_by_publisher ON tasks (publisher)",
                           "CREATE INDEX tasks_by_schema ON tasks (dataset_schema)"]
     var databaseValues: [DatabaseValue] {
@@ -175,13 +212,13 @@ extension TaskRecord: StateRowMapping {
          StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
         let spec: PublishTask
-        do { spec = try PublishTask(canonicalBytes: try StoreValues.bytes(row, "spec"), context: "tasks.spec") } catch {
+        do { spec = try PublishTask(canonicalBytes: try c.bytes(2), context: "tasks.spec") } catch let error as EncodingError {
             throw StoreError.corrupt("\(error)")
         }
-        self.init(id: try StoreValues.hash(row, "id"), publisher: try StoreValues.key(row, "publisher"), spec: spec,
-                  openRound: try StoreValues.uint32(row, "open_round"), publishedAt: try StoreValues.uint64(row, "published_at"),
-                  updatedAt: try StoreValues.uint64(row, "updated_at"))
+        self.init(id: try c.hash(0), publisher: try c.key(1), spec: spec, openRound: try c.uint32(8),
+                  publishedAt: try c.uint64(9), updatedAt: try c.uint64(10))
     }
 }
 
@@ -194,29 +231,28 @@ extension RoundRecord: StateRowMapping {
          StoreValues.int(openedAt), StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        guard let aggregated = row["aggregated"] as Bool? else { throw StoreError.corrupt("rounds.aggregated is not a boolean") }
-        self.init(key: RoundKey(task: try StoreValues.hash(row, "task"), round: try StoreValues.uint32(row, "round")),
-                  updateCount: try StoreValues.uint32(row, "update_count"), aggregated: aggregated,
-                  openedAt: try StoreValues.uint64(row, "opened_at"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        self.init(key: RoundKey(task: try c.hash(0), round: try c.uint32(1)), updateCount: try c.uint32(2), aggregated: try c.bool(3),
+                  openedAt: try c.uint64(4), updatedAt: try c.uint64(5))
     }
 }
 
 extension UpdateRecord: StateRowMapping {
     static let columns = ["task", "round", "member", "tx_hash", "update_cid", "sample_count", "norm", "metrics", "updated_at"]
     static let primaryKey = ["task", "round", "member"]
-    static let indexes = ["CREATE UNIQUE INDEX updates_by_tx ON updates (tx_hash)",
-                          "CREATE INDEX updates_by_member ON updates (member, task, round)"]
+    /// No index on `tx_hash`: a random 32-byte key would dirty a different page per insert;
+    /// lookups by transaction hash go through `transactions_by_hash`.
+    static let indexes = ["CREATE INDEX updates_by_member ON updates (member, task, round)"]
     var databaseValues: [DatabaseValue] {
         [StoreValues.blob(key.task), StoreValues.int(key.round), StoreValues.blob(key.member), StoreValues.blob(txHash),
          StoreValues.text(updateCID), StoreValues.int(sampleCount), norm.databaseValue, StoreValues.json(metrics),
          StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        self.init(key: UpdateKey(task: try StoreValues.hash(row, "task"), round: try StoreValues.uint32(row, "round"),
-                                 member: try StoreValues.key(row, "member")),
-                  txHash: try StoreValues.hash(row, "tx_hash"), updateCID: try StoreValues.string(row, "update_cid"),
-                  sampleCount: try StoreValues.uint64(row, "sample_count"), norm: try StoreValues.double(row, "norm"),
-                  metrics: try StoreValues.namedValues(row, "metrics"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        self.init(key: UpdateKey(task: try c.hash(0), round: try c.uint32(1), member: try c.key(2)), txHash: try c.hash(3),
+                  updateCID: try c.string(4), sampleCount: try c.uint64(5), norm: try c.double(6), metrics: try c.namedValues(7),
+                  updatedAt: try c.uint64(8))
     }
 }
 
@@ -231,13 +267,12 @@ extension AggregateRecord: StateRowMapping {
          StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        let raw = try StoreValues.bytes(row, "updates")
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        let raw = try c.bytes(4)
         guard raw.count % 32 == 0 else { throw StoreError.corrupt("aggregates.updates is not a list of 32-byte hashes") }
         let updates = stride(from: 0, to: raw.count, by: 32).map { Hash256(bytes: raw[$0..<($0 + 32)])! }
-        self.init(key: RoundKey(task: try StoreValues.hash(row, "task"), round: try StoreValues.uint32(row, "round")),
-                  aggregator: try StoreValues.key(row, "aggregator"), txHash: try StoreValues.hash(row, "tx_hash"),
-                  updates: updates, modelCID: try StoreValues.string(row, "model_cid"),
-                  metrics: try StoreValues.namedValues(row, "metrics"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        self.init(key: RoundKey(task: try c.hash(0), round: try c.uint32(1)), aggregator: try c.key(2), txHash: try c.hash(3),
+                  updates: updates, modelCID: try c.string(5), metrics: try c.namedValues(6), updatedAt: try c.uint64(7))
     }
 }
 
@@ -250,9 +285,9 @@ extension PrivacySpendRecord: StateRowMapping {
          StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
-        self.init(key: SpendKey(dataset: try StoreValues.string(row, "dataset"), task: try StoreValues.hash(row, "task"),
-                                round: try StoreValues.uint32(row, "round")),
-                  epsilon: Epsilon(micro: try StoreValues.uint64(row, "epsilon_micro")), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
+        self.init(key: SpendKey(dataset: try c.string(0), task: try c.hash(1), round: try c.uint32(2)),
+                  epsilon: Epsilon(micro: try c.uint64(3)), updatedAt: try c.uint64(4))
     }
 }
 
@@ -260,6 +295,7 @@ extension EvidenceRecord: StateRowMapping {
     /// `evidence` holds the canonical `Evidence`; the columns after it repeat its queryable fields.
     static let columns = ["id", "reporter", "evidence", "offender", "kind", "height", "tx_hash", "updated_at"]
     static let primaryKey = ["id"]
+    static var hasDerivedColumns: Bool { true }
     static let indexes = ["CREATE INDEX evidence_by_offender ON evidence (offender, height)"]
     var databaseValues: [DatabaseValue] {
         [StoreValues.blob(id), StoreValues.blob(reporter), StoreValues.blob(evidence.canonicalBytes), StoreValues.blob(evidence.offender),
@@ -267,11 +303,11 @@ extension EvidenceRecord: StateRowMapping {
          StoreValues.int(updatedAt)]
     }
     init(row: Row) throws {
+        let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
         let evidence: Evidence
-        do { evidence = try Evidence(canonicalBytes: try StoreValues.bytes(row, "evidence"), context: "evidence.evidence") } catch {
+        do { evidence = try Evidence(canonicalBytes: try c.bytes(2), context: "evidence.evidence") } catch let error as EncodingError {
             throw StoreError.corrupt("\(error)")
         }
-        self.init(id: try StoreValues.hash(row, "id"), reporter: try StoreValues.key(row, "reporter"), evidence: evidence,
-                  txHash: try StoreValues.hash(row, "tx_hash"), updatedAt: try StoreValues.uint64(row, "updated_at"))
+        self.init(id: try c.hash(0), reporter: try c.key(1), evidence: evidence, txHash: try c.hash(6), updatedAt: try c.uint64(7))
     }
 }

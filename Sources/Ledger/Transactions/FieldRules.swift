@@ -13,7 +13,13 @@ enum FieldRules {
     }
 
     static func name(_ value: String, _ field: String) throws(TransactionRejection) {
-        guard !value.isEmpty, value.utf8.count <= maxNameBytes, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Control characters: C0/DEL by byte; C1 and others through Unicode properties only
+        // when the name is not plain ASCII.
+        let utf8 = value.utf8
+        let ascii = utf8.allSatisfy { $0 < 0x80 }
+        let hasControl = ascii ? utf8.contains { $0 < 0x20 || $0 == 0x7f }
+            : value.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard !utf8.isEmpty, utf8.count <= maxNameBytes, !hasControl else {
             throw .invalidField(field: field, reason: "must be 1...\(maxNameBytes) bytes of text without control characters")
         }
     }

@@ -8,7 +8,7 @@ import GRDB
 ///
 /// Blocks are read in batches; while one batch replays on one core, the transaction
 /// signatures of the next are verified on the others.
-public struct ChainVerifier {
+public struct ChainVerifier: Sendable {
     public struct Problem: Error, Hashable, Sendable, Codable, CustomStringConvertible {
         /// The first height at which the stored chain is wrong.
         public var height: UInt64
@@ -24,13 +24,20 @@ public struct ChainVerifier {
         public var stateRows: Int
         public var stateRoot: String
         public var seconds: Double
+        /// Of `seconds`, the wait at the end for the stored-state check (and any row diff).
+        public var stateCheckSeconds: Double
+        /// CPU seconds of the sequential replay (checks, execution, certificates) and of reading
+        /// and hashing the stored state; the rest of the CPU time is signature verification.
+        public var replayCPUSeconds: Double
+        public var storedStateCPUSeconds: Double
         public var transactionsPerSecond: Double
         public var problem: Problem?
         public var ok: Bool { problem == nil }
 
         enum CodingKeys: String, CodingKey {
             case chainID = "chain_id", height, blocks, transactions, stateRows = "state_rows", stateRoot = "state_root"
-            case seconds, transactionsPerSecond = "tx_per_second", problem, ok
+            case seconds, stateCheckSeconds = "state_check_seconds", transactionsPerSecond = "tx_per_second", problem, ok
+            case replayCPUSeconds = "replay_cpu_seconds", storedStateCPUSeconds = "stored_state_cpu_seconds"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -38,7 +45,9 @@ public struct ChainVerifier {
             try c.encode(chainID, forKey: .chainID); try c.encode(height, forKey: .height)
             try c.encode(blocks, forKey: .blocks); try c.encode(transactions, forKey: .transactions)
             try c.encode(stateRows, forKey: .stateRows); try c.encode(stateRoot, forKey: .stateRoot)
-            try c.encode(seconds, forKey: .seconds); try c.encode(transactionsPerSecond, forKey: .transactionsPerSecond)
+            try c.encode(seconds, forKey: .seconds); try c.encode(stateCheckSeconds, forKey: .stateCheckSeconds)
+            try c.encode(transactionsPerSecond, forKey: .transactionsPerSecond)
+            try c.encode(replayCPUSeconds, forKey: .replayCPUSeconds); try c.encode(storedStateCPUSeconds, forKey: .storedStateCPUSeconds)
             try c.encodeIfPresent(problem, forKey: .problem); try c.encode(ok, forKey: .ok)
         }
     }
@@ -76,11 +85,15 @@ public struct ChainVerifier {
         let tipHeight = try store.height()
         var blocks = 0, transactions = 0
         var problem: Problem? = nil
+        var stateCheckSeconds = 0.0
+        var replayCPU = 0.0
+        let storedStateCPU = CPUCounter()
 
         func finish() -> Report {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             return Report(chainID: genesis.chainID, height: application.tip.height, blocks: blocks, transactions: transactions,
                           stateRows: application.state.rowCount, stateRoot: application.tip.stateRoot.hex, seconds: seconds,
+                          stateCheckSeconds: stateCheckSeconds, replayCPUSeconds: replayCPU, storedStateCPUSeconds: storedStateCPU.seconds,
                           transactionsPerSecond: seconds > 0 ? Double(transactions) / seconds : 0, problem: problem)
         }
 
@@ -88,18 +101,36 @@ public struct ChainVerifier {
         problem = try checkTables(tipHeight: tipHeight)
         if problem != nil { return finish() }
 
-        var next: UInt64 = 1
+        // Meanwhile, on another thread, hash the stored state rows into a state root: if it
+        // equals the replayed root at the end, the rows are exactly the replayed state (and the
+        // row-by-row comparison is needed only to locate a difference).
+        let storedState = StoredStateBox()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { [store] in
+            storedState.result = Result { () throws(StoreError) -> ChainStore.StoredState in
+                try store.readState(checkCanonical: true, cpu: storedStateCPU)
+            }
+        }
+        defer { group.wait() }
+
+        // Three stages overlap: batch k−1 replays on one core while batch k's signatures are
+        // verified and batch k+1 is read on the others.
+        var upcoming = tipHeight >= 1 ? try readBatch(from: 1, through: tipHeight) : []
+        var next = 1 + UInt64(upcoming.count)
         var current: (batch: [StoredBlock], verified: [Result<VerifiedTransaction, TransactionRejection>])? = nil
-        while current != nil || next <= tipHeight {
-            let batch = next <= tipHeight ? try readBatch(from: next, through: tipHeight) : []
-            next += UInt64(batch.count)
+        while current != nil || !upcoming.isEmpty {
+            let batch = upcoming
             let bytes = batch.flatMap { $0.transactions.map(\.bytes) }
             let slots = ParallelSlots<Result<VerifiedTransaction, TransactionRejection>>(count: bytes.count)
+            let read = ParallelSlots<Result<[StoredBlock], StoreError>>(count: 1)
+            let readFrom = next
             let maxBytes = genesis.limits.maxTransactionBytes
             let chunk = 64
             let previous = current
             Parallel.overlap(sequential: {
                 guard let previous, problem == nil else { return }
+                let threadStart = CPUTime.thread()
+                defer { replayCPU += CPUTime.thread() - threadStart }
                 var offset = 0
                 for stored in previous.batch {
                     let count = stored.transactions.count
@@ -112,7 +143,14 @@ public struct ChainVerifier {
                     blocks += 1
                     transactions += count
                 }
-            }, count: (bytes.count + chunk - 1) / chunk, parallel: { c in
+            }, count: (bytes.count + chunk - 1) / chunk + 1, parallel: { job in
+                if job == 0 {
+                    read.set(0, Result { () throws(StoreError) -> [StoredBlock] in
+                        readFrom <= tipHeight ? try readBatch(from: readFrom, through: tipHeight) : []
+                    })
+                    return
+                }
+                let c = job - 1
                 for i in (c * chunk)..<min(bytes.count, (c + 1) * chunk) {
                     slots.set(i, Result { () throws(TransactionRejection) -> VerifiedTransaction in
                         try TransactionVerifier.verify(bytes[i], maxBytes: maxBytes)
@@ -120,10 +158,25 @@ public struct ChainVerifier {
                 }
             })
             if problem != nil { return finish() }
+            upcoming = try read.results[0].get()
+            next += UInt64(upcoming.count)
             current = batch.isEmpty ? nil : (batch, slots.results)
         }
 
-        problem = try compareState(application.state)
+        let stateCheckStart = DispatchTime.now()
+        group.wait()
+        switch storedState.result {
+        case .success(let stored)? where stored.nonCanonical == nil && stored.state.root == application.state.root:
+            break
+        case .success(let stored)? where stored.nonCanonical != nil:
+            let row = stored.nonCanonical!
+            problem = Problem(height: row.height, what: "state row \(row.table)[\(row.key)] column \(row.column) is not what the ledger wrote")
+            if let found = try compareState(application.state), found.height <= row.height { problem = found }
+        default:
+            problem = try compareState(application.state)
+                ?? Problem(height: application.tip.height, what: "the stored state rows do not hash to the replayed state root")
+        }
+        stateCheckSeconds = Double(DispatchTime.now().uptimeNanoseconds - stateCheckStart.uptimeNanoseconds) / 1e9
         return finish()
     }
 
@@ -201,7 +254,8 @@ public struct ChainVerifier {
         guard header.height == expectedHeight else { return problem("expected height \(expectedHeight) next, found \(header.height)") }
         for (i, tx) in stored.transactions.enumerated() {
             guard tx.index == Int64(i) else { return problem("transaction rows are not numbered 0..<\(stored.transactions.count) (found index \(tx.index) at position \(i))") }
-            let hash = Hash256.sha256(tx.bytes)
+            let hash: Hash256
+            if case .success(let v) = verified[i] { hash = v.hash } else { hash = Hash256.sha256(tx.bytes) }
             guard tx.hash == Data(hash.bytes) else {
                 return problem("transaction \(i): stored hash \(StoreValues.describe(tx.hash.databaseValue)) is not the SHA-256 of its bytes (\(hash.hex.prefix(16))…): the transaction was edited")
             }
@@ -233,41 +287,105 @@ public struct ChainVerifier {
     }
 
     /// Compares every stored state row, column by column, with the replayed state.
+    ///
+    /// Per table, the replayed rows are sorted into SQLite's primary-key order and merged
+    /// against the stored rows read in that order; tables are compared in parallel.
     func compareState(_ state: WorldState) throws(StoreError) -> Problem? {
-        var problems: [Problem] = []
-        func compare<R: StateRowMapping>(_ type: R.Type, _ expected: [R]) throws(StoreError) {
-            let byKey = Dictionary(expected.map { ($0.databaseValues.prefix(R.primaryKey.count).map { $0 }, $0) }, uniquingKeysWith: { a, _ in a })
-            var seen = Set<[DatabaseValue]>()
-            try store.read { db in
-                let rows = try Row.fetchCursor(db, sql: R.selectAllSQL)
-                while let row = try rows.next() {
-                    let values = Array(row.databaseValues)
-                    let key = Array(values.prefix(R.primaryKey.count))
-                    seen.insert(key)
-                    let name = "\(R.tableName)[\(key.map(StoreValues.describe).joined(separator: "/"))]"
-                    guard let record = byKey[key] else {
-                        let claimed = (row["updated_at"] as Int64?).map { UInt64(bitPattern: $0) } ?? 0
-                        problems.append(Problem(height: claimed, what: "state row \(name) exists in the database but not in the replayed state"))
-                        continue
-                    }
-                    let want = record.databaseValues
-                    if let column = zip(R.columns, zip(values, want)).first(where: { $0.1.0 != $0.1.1 }) {
-                        problems.append(Problem(height: record.updatedAt, what: "state row \(name) column \(column.0) is \(StoreValues.describe(column.1.0)), replay gives \(StoreValues.describe(column.1.1))"))
-                    }
+        // Largest tables first, so the two big ones start on different cores.
+        let results = ParallelSlots<Result<Problem?, StoreError>>(count: 8)
+        nonisolated(unsafe) let state = state
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            results.set(i, Result { () throws(StoreError) -> Problem? in
+                switch i {
+                case 0: try compare(Array(state.updates.values))
+                case 1: try compare(Array(state.privacySpending.values))
+                case 2: try compare(Array(state.members.values))
+                case 3: try compare(Array(state.datasets.values))
+                case 4: try compare(Array(state.tasks.values))
+                case 5: try compare(Array(state.rounds.values))
+                case 6: try compare(Array(state.aggregates.values))
+                default: try compare(Array(state.evidence.values))
                 }
-            }
-            for (key, record) in byKey where !seen.contains(key) {
-                problems.append(Problem(height: record.updatedAt, what: "state row \(R.tableName)[\(record.keyDescription)] is missing from the database"))
-            }
+            })
         }
-        try compare(MemberRecord.self, Array(state.members.values))
-        try compare(DatasetRecord.self, Array(state.datasets.values))
-        try compare(TaskRecord.self, Array(state.tasks.values))
-        try compare(RoundRecord.self, Array(state.rounds.values))
-        try compare(UpdateRecord.self, Array(state.updates.values))
-        try compare(AggregateRecord.self, Array(state.aggregates.values))
-        try compare(PrivacySpendRecord.self, Array(state.privacySpending.values))
-        try compare(EvidenceRecord.self, Array(state.evidence.values))
+        var problems: [Problem] = []
+        for result in results.results {
+            if let problem = try result.get() { problems.append(problem) }
+        }
         return problems.min { ($0.height, $0.what) < ($1.height, $1.what) }
     }
+
+    /// The first (lowest-height) difference between the stored rows of one table and `expected`.
+    func compare<R: StateRowMapping>(_ expected: [R]) throws(StoreError) -> Problem? {
+        let keyCount = R.primaryKey.count
+        let wanted = expected.map { (values: $0.databaseValues, record: $0) }
+            .sorted { ChainVerifier.precedes($0.values, $1.values, count: keyCount) }
+        var problems: [Problem] = []
+        func name(_ key: ArraySlice<DatabaseValue>) -> String { "\(R.tableName)[\(key.map(StoreValues.describe).joined(separator: "/"))]" }
+        try store.read { db in
+            let rows = try Row.fetchCursor(db, sql: R.selectAllSQL)
+            var next = 0
+            while let row = try rows.next() {
+                let values = Array(row.databaseValues)
+                // Replayed rows that sort before this stored one are missing from the database.
+                while next < wanted.count, ChainVerifier.precedes(wanted[next].values, values, count: keyCount) {
+                    problems.append(Problem(height: wanted[next].record.updatedAt,
+                                            what: "state row \(name(wanted[next].values.prefix(keyCount))) is missing from the database"))
+                    next += 1
+                }
+                guard next < wanted.count, !ChainVerifier.precedes(values, wanted[next].values, count: keyCount) else {
+                    let claimed = (row["updated_at"] as Int64?).map { UInt64(bitPattern: $0) } ?? 0
+                    problems.append(Problem(height: claimed, what: "state row \(name(values.prefix(keyCount))) exists in the database but not in the replayed state"))
+                    continue
+                }
+                let want = wanted[next].values
+                if values != want, let column = zip(R.columns, zip(values, want)).first(where: { $0.1.0 != $0.1.1 }) {
+                    problems.append(Problem(height: wanted[next].record.updatedAt,
+                                            what: "state row \(name(values.prefix(keyCount))) column \(column.0) is \(StoreValues.describe(column.1.0)), replay gives \(StoreValues.describe(column.1.1))"))
+                }
+                next += 1
+            }
+            for missing in wanted[next...] {
+                problems.append(Problem(height: missing.record.updatedAt,
+                                        what: "state row \(name(missing.values.prefix(keyCount))) is missing from the database"))
+            }
+        }
+        return problems.min { ($0.height, $0.what) < ($1.height, $1.what) }
+    }
+
+    /// SQLite's BINARY ordering of primary keys: integers numerically, text and blobs bytewise
+    /// (a prefix first), compared column by column over the first `count` columns.
+    static func precedes(_ a: [DatabaseValue], _ b: [DatabaseValue], count: Int) -> Bool {
+        for i in 0..<count {
+            switch (a[i].storage, b[i].storage) {
+            case (.int64(let x), .int64(let y)):
+                if x != y { return x < y }
+            case (.blob(let x), .blob(let y)):
+                if x != y { return x.lexicographicallyPrecedes(y) }
+            case (.string(let x), .string(let y)):
+                if x != y { return x.utf8.lexicographicallyPrecedes(y.utf8) }
+            default:
+                // Mixed storage classes (only in a tampered row): SQLite orders
+                // NULL < numbers < text < blob.
+                let ra = rank(a[i]), rb = rank(b[i])
+                if ra != rb { return ra < rb }
+            }
+        }
+        return false
+    }
+
+    private static func rank(_ value: DatabaseValue) -> Int {
+        switch value.storage {
+        case .null: 0
+        case .int64, .double: 1
+        case .string: 2
+        case .blob: 3
+        }
+    }
+}
+
+/// Carries the background state read's result back to `verify()`.
+final class StoredStateBox: @unchecked Sendable {
+    // @unchecked: written once by the background job before `DispatchGroup.wait()` returns.
+    var result: Result<ChainStore.StoredState, StoreError>?
 }

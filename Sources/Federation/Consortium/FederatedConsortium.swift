@@ -1,0 +1,137 @@
+import ContentStore
+import DataCatalog
+import DataSets
+import Foundation
+import Ledger
+import Learning
+import Paillier
+import Tensor
+
+/// A consortium of hospitals in one process, each with its own keys, encrypted store and ledger
+/// replica, connected through a `TransactionOrdering` (the consensus seam) and in-process blob
+/// fetching (the network seam). The demo and the tests run the real code paths through it.
+public final class FederatedConsortium {
+    /// One hospital's private data.
+    public struct Share {
+        public var name: String
+        public var train: LabeledData
+        public var validation: LabeledData
+
+        public init(name: String, train: LabeledData, validation: LabeledData) {
+            self.name = name
+            self.train = train
+            self.validation = validation
+        }
+    }
+
+    public let chainID: String
+    public let hospitals: [HospitalNode]
+    /// The member that publishes tasks and, with homomorphic encryption, holds the Paillier
+    /// private key. It never aggregates and sees only the decrypted sum of a round; a later
+    /// issue splits the key between several holders (threshold Paillier).
+    public let publisher: SigningKey
+    /// The publisher's own store (its public key, decrypted sums).
+    public let officeStore: Blockstore
+    public private(set) var homomorphicKey: PaillierPrivateKey?
+    public let ordering: any TransactionOrdering
+    public let clock: ManualClock
+    public var timing = PhaseTiming()
+    /// Initial reputation points of every hospital.
+    public static let initialReputation: Int64 = 500
+
+    /// Creates node homes under `directory`, a genesis in which hospital 0 is the validator (the
+    /// single-validator seam until BFT consensus runs every hospital as one), and the replicas.
+    public init(directory: URL, shares: [Share], spec: ModelSpec, seed: UInt64, chainID: String = "medchain-demo") throws {
+        self.chainID = chainID
+        clock = ManualClock(milliseconds: 1_767_225_600_000)  // virtual time: 2026-01-01
+        var rng = SeededGenerator(seed: seed).derived(0x6E0DE)
+        func key() throws -> SigningKey {
+            try SigningKey(seed: (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        }
+        let keys = try shares.map { _ in try key() }
+        publisher = try key()
+        var members = shares.enumerated().map { i, share in
+            Genesis.Member(name: share.name, publicKey: keys[i].publicKey,
+                           roles: i == 0 ? [.validator, .trainer, .auditor] : [.trainer, .auditor],
+                           reputation: Self.initialReputation)
+        }
+        members.append(Genesis.Member(name: "consortium-office", publicKey: publisher.publicKey,
+                                      roles: [.taskPublisher, .auditor], reputation: Self.initialReputation))
+        let genesis = Genesis(chainID: chainID, genesisTime: clock.now(), members: members)
+        let office = directory.appendingPathComponent("consortium-office")
+        try NodeHome.initialize(at: office.path, name: "consortium-office", key: publisher).install(genesis)
+        officeStore = try Blockstore(home: office)
+        hospitals = try shares.enumerated().map { i, share in
+            try HospitalNode(index: i, name: share.name, key: keys[i],
+                             home: directory.appendingPathComponent(share.name), genesis: genesis,
+                             train: share.train, validation: share.validation, spec: spec, seed: seed &+ UInt64(i) &* 7919)
+        }
+        for node in hospitals {
+            // Each update stays durable in the store of the hospital that made it; the master and
+            // the validators fetch (hash-checked) bytes to aggregate and re-check, without
+            // writing copies. `chain verify` later fetches from the same peers.
+            let peers = hospitals.filter { $0 !== node }.map(\.store) + [officeStore]
+            node.blobs = LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)
+            node.ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+        }
+        ordering = SingleValidatorOrdering(ledgers: hospitals.map(\.ledger), validatorKey: keys[0],
+                                           validatorIndex: 0, clock: clock)
+    }
+
+    /// Submits transactions and commits them in one block on every node.
+    @discardableResult
+    func commit(_ transactions: [SignedTransaction]) throws -> (block: CommittedBlock, proposer: Int) {
+        try timing.measure(\.ledger) {
+            for tx in transactions { try ordering.submit(tx) }
+            clock.advance(by: 1000)
+            let result = try ordering.commitPending()
+            for node in hospitals { node.blockCommitted() }
+            publisherPending = 0
+            return result
+        }
+    }
+
+    var publisherPending: UInt64 = 0
+
+    func signAsPublisher(_ payload: TransactionPayload) -> SignedTransaction {
+        let nonce = (ordering.state(of: 0).member(publisher.publicKey)?.nonce ?? 0) + publisherPending
+        publisherPending += 1
+        return Transaction(chainID: chainID, sender: publisher.publicKey, nonce: nonce, payload: payload).signed(by: publisher)
+    }
+
+    /// Every hospital stores its share (as a MedMNIST `.npz` plus a manifest) in its own store
+    /// and registers the manifest's CID with an ε budget. Only the manifest CID and counts go on
+    /// the ledger.
+    public func registerDatasets(classNames: [String], epsilonBudget: Double) throws {
+        var txs: [SignedTransaction] = []
+        for node in hospitals {
+            let (manifest, cid) = try timing.measure(\.store) {
+                try DatasetImporter.importSplits(["train": node.train, "validation": node.validation],
+                                                 classNames: classNames, into: node.store)
+            }
+            node.datasetCID = cid
+            guard let budget = Epsilon(epsilonBudget) else { throw FederationError("invalid ε budget \(epsilonBudget)") }
+            txs.append(node.sign(.registerDataset(RegisterDataset(
+                manifestCID: cid, schema: manifest.schema, recordCount: UInt64(manifest.recordCount),
+                labelCounts: manifest.labelCounts.map(UInt64.init), epsilonBudget: budget))))
+        }
+        try commit(txs)
+    }
+
+    /// The publisher makes a Paillier key pair and stores the public key (JWK) for the hospitals.
+    /// - Returns: the public key's CID.
+    public func makeHomomorphicKey(bits: Int = 2048) throws -> String {
+        let key = try timing.measure(\.crypto) { PaillierPrivateKey.generate(bits: bits) }
+        homomorphicKey = key
+        let jwk = PaillierJWK.encode(publicKey: key.publicKey, kid: "medchain-office")
+        return try timing.measure(\.store) { try officeStore.put(bytes: Array(jwk.utf8)).root.description }
+    }
+
+    /// Publishes a task over every hospital's dataset; returns the task ID.
+    public func publish(_ config: FederatedTaskConfig) throws -> Hash256 {
+        let schema = DatasetManifest.schema(exampleShape: config.modelSpec.inputShape, classes: config.modelSpec.classCount)
+        let tx = signAsPublisher(.publishTask(config.publishTask(datasets: hospitals.map(\.datasetCID), datasetSchema: schema)))
+        try commit([tx])
+        return tx.hash
+    }
+}

@@ -1,0 +1,208 @@
+import DataSets
+import Foundation
+import Ledger
+import Learning
+import Tensor
+
+/// `medchain demo`: a whole consortium in one process, through the real code paths, compared
+/// with each hospital training alone and with pooling all the data.
+public struct ConsortiumDemo {
+    public let configuration: DemoConfiguration
+
+    public init(configuration: DemoConfiguration) { self.configuration = configuration }
+
+    /// Progress the demo reports while it runs.
+    public enum Event {
+        case partitioned([(name: String, train: Int, labels: [Int])])
+        case baseline(String)
+        case round(RoundRecord)
+        case verified(DemoReport.Chain)
+    }
+
+    public func run(progress: @escaping (Event) -> Void = { _ in }) throws -> DemoReport {
+        let c = configuration
+        let started = ContinuousClock.now
+        let splits = try loadDataset(path: c.dataPath, labelColumn: c.labelColumn, seed: c.seed)
+        guard let test = splits.test, let validation = splits.validation else {
+            throw FederationError("\(c.dataPath) needs train, validation and test splits")
+        }
+        let shares = try partition(splits.train, validation: validation)
+        progress(.partitioned(shares.map { ($0.name, $0.train.count, $0.train.labelCounts) }))
+        let spec = modelSpec(for: splits.train)
+        let task = taskConfig(spec: spec)
+        let training = LocalTraining(config: task)
+
+        // Local-only: each hospital alone, threshold from its own validation data.
+        var local: [(DemoReport.Score, Sequential, Double)] = []
+        for (k, share) in shares.enumerated() {
+            let model = try Sequential(spec: spec, seed: c.seed &+ 100 &+ UInt64(k))
+            Trainer(model: model, configuration: training.configuration(epochs: c.baselineEpochs, seed: c.seed &+ UInt64(k)))
+                .fit(train: share.train)
+            let t = ownThreshold(model, share.validation)
+            local.append((score(model, test, t), model, t))
+        }
+        progress(.baseline("local-only: mean AUC \(mean(local.map(\.0.auc)))"))
+
+        // Pooled: the union of the hospitals' training data.
+        let pooledTrain = concatenate(shares.map(\.train)), pooledValidation = concatenate(shares.map(\.validation))
+        let pooledModel = try Sequential(spec: spec, seed: c.seed &+ 99)
+        Trainer(model: pooledModel, configuration: training.configuration(epochs: c.baselineEpochs, seed: c.seed))
+            .fit(train: pooledTrain)
+        let centralized = score(pooledModel, test, ownThreshold(pooledModel, pooledValidation))
+        progress(.baseline("pooled: AUC \(centralized.auc)"))
+
+        // Federated: through the ledger, stores and verification.
+        let directory = c.home ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("medchain-demo-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { if c.home == nil { try? FileManager.default.removeItem(at: directory) } }
+        let consortium = try FederatedConsortium(
+            directory: directory, shares: shares.map { .init(name: $0.name, train: $0.train, validation: $0.validation) },
+            spec: spec, seed: c.seed)
+        for k in 0..<min(c.malicious, shares.count) {
+            // Attackers are the last hospitals; a lying master must be the validator (hospital 0).
+            let index = c.attack == .lyingMaster ? k : shares.count - 1 - k
+            consortium.hospitals[index].behaviour = c.attack
+        }
+        try consortium.registerDatasets(classNames: splits.classNames, epsilonBudget: c.epsilonBudget)
+        let run = try FederatedTaskRun(consortium: consortium, config: task, evaluation: test)
+        try run.run { progress(.round($0)) }
+        let globalModel = try Sequential(spec: spec)
+        try globalModel.loadFlatParameters(run.best.parameters)
+        let histograms = shares.map { share in
+            FederatedThreshold.histogram(scores: globalModel.evaluate(share.validation).probabilities, labels: share.validation.labels)
+        }
+        let federatedThreshold = FederatedThreshold.threshold(from: histograms)
+        let federated = score(globalModel, test, federatedThreshold)
+
+        // Personalised: each hospital fine-tunes the global model on its own data.
+        var hospitals: [DemoReport.Hospital] = []
+        for (k, share) in shares.enumerated() {
+            let model = try Sequential(spec: spec)
+            try model.loadFlatParameters(run.best.parameters)
+            Trainer(model: model, configuration: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
+                .fit(train: share.train)
+            let t = ownThreshold(model, share.validation)
+            var own: [String: DemoReport.Score]?
+            if share.validation.labelCounts.allSatisfy({ $0 > 0 }) {
+                own = ["local": score(local[k].1, share.validation, local[k].2),
+                       "federated": score(globalModel, share.validation, federatedThreshold),
+                       "personalized": score(model, share.validation, t)]
+            }
+            hospitals.append(DemoReport.Hospital(
+                name: share.name, trainSize: share.train.count, labelCounts: share.train.labelCounts,
+                local: local[k].0, federated: federated, personalized: score(model, test, t), ownHeldOut: own))
+        }
+
+        let chain = try verifyChain(consortium)
+        progress(.verified(chain))
+        let t = consortium.timing
+        let total = (ContinuousClock.now - started).seconds
+        return DemoReport(
+            hospitals: hospitals, centralized: centralized,
+            mean: .init(local: meanScore(hospitals.map(\.local)), federated: meanScore(hospitals.map(\.federated)),
+                        personalized: meanScore(hospitals.map(\.personalized))),
+            rounds: run.rounds, chain: chain,
+            privacy: .init(mode: c.privacy.mode.rawValue, epsilon: run.epsilonSpent, delta: c.privacy.delta,
+                           noiseMultiplier: c.privacy.mode == .none ? nil : run.noiseMultiplier),
+            timing: .init(totalSeconds: total, trainingSeconds: t.training, ledgerSeconds: t.ledger,
+                          storeSeconds: t.store, cryptoSeconds: t.crypto),
+            threshold: federatedThreshold,
+            modelSHA256: run.global.parameters.withUnsafeBytes { Hash256.sha256([UInt8]($0)).hex },
+            releasedRound: run.best.round,
+            configuration: ["data": c.dataPath, "hospitals": "\(c.hospitals)", "alpha": "\(c.alpha)",
+                            "rounds": "\(c.rounds)", "local_epochs": "\(c.localEpochs)",
+                            "aggregation": "\(c.aggregation)", "server": "\(c.serverOptimizer)", "seed": "\(c.seed)",
+                            "home": directory.path])
+    }
+
+    // MARK: Protocol pieces
+
+    /// Dirichlet(α) label skew over the train split, each hospital keeping a fraction of its
+    /// share; each hospital's validation data is drawn from the validation split with the same
+    /// per-class proportions as its training share, so it shares the hospital's skew.
+    func partition(_ train: LabeledData, validation: LabeledData) throws -> [(name: String, train: LabeledData, validation: LabeledData)] {
+        let c = configuration
+        let full = try Partitioner.dirichletLabelSkew(labels: train.labels, classCount: train.classCount,
+                                                      institutions: c.hospitals, alpha: c.alpha, seed: c.seed, minimumSize: 1)
+        let kept = try Partitioner.keepingFraction(full, fraction: c.keepFraction, minimum: c.minimumShare, seed: c.seed)
+        var rng = SeededGenerator(seed: c.seed).derived(0x7A1D)
+        var validationParts = [[Int]](repeating: [], count: c.hospitals)
+        for cls in 0..<train.classCount {
+            let totals = full.map { share in share.filter { train.labels[$0] == cls }.count }
+            let sum = max(totals.reduce(0, +), 1)
+            var pool = validation.labels.indices.filter { validation.labels[$0] == cls }
+            rng.shuffle(&pool)
+            var start = 0
+            var cumulative = 0
+            for k in 0..<c.hospitals {
+                cumulative += totals[k]
+                let end = k == c.hospitals - 1 ? pool.count : pool.count * cumulative / sum
+                validationParts[k] += pool[start..<max(start, end)]
+                start = max(start, end)
+            }
+        }
+        return (0..<c.hospitals).map { k in
+            ("hospital-\(k + 1)", train.subset(kept[k]), validation.subset(validationParts[k].sorted()))
+        }
+    }
+
+    func modelSpec(for train: LabeledData) -> ModelSpec {
+        let shape = train.exampleShape
+        return shape.count == 3 ? .referenceCNN(inputShape: shape, classCount: train.classCount)
+            : .mlp(features: shape.reduce(1, *), classCount: train.classCount)
+    }
+
+    func taskConfig(spec: ModelSpec) -> FederatedTaskConfig {
+        let c = configuration
+        return FederatedTaskConfig(
+            name: "demo", modelSpec: spec, rounds: c.rounds, localEpochs: c.localEpochs, batchSize: c.batchSize,
+            learningRate: c.learningRate, momentum: c.momentum, aggregation: c.aggregation,
+            serverOptimizer: c.serverOptimizer, privacy: c.privacy, seed: c.seed)
+    }
+
+    func ownThreshold(_ model: Sequential, _ data: LabeledData) -> Double {
+        guard data.count > 0, data.labelCounts.allSatisfy({ $0 > 0 }) else { return 0.5 }
+        return accuracyMaximisingThreshold(scores: model.evaluate(data).probabilities, labels: data.labels)
+    }
+
+    func score(_ model: Sequential, _ data: LabeledData, _ threshold: Double) -> DemoReport.Score {
+        let e = model.evaluate(data, threshold: threshold)
+        return DemoReport.Score(accuracy: e.accuracy, auc: e.auc ?? 0.5)
+    }
+
+    func concatenate(_ parts: [LabeledData]) -> LabeledData {
+        let shape = parts[0].exampleShape
+        return LabeledData(features: Tensor(shape: [parts.map(\.count).reduce(0, +)] + shape,
+                                            storage: parts.flatMap(\.features.storage)),
+                           labels: parts.flatMap(\.labels), classCount: parts[0].classCount)
+    }
+
+    /// Bytes of the node's chain database on disk (SQLite file and write-ahead log).
+    func chainBytes(_ node: HospitalNode) -> Int {
+        let directory = NodeHome(node.home.path).chainDirectory(node.ledger.chainID)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasPrefix("ledger.sqlite") }.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size]) as? Int
+            return total + (size ?? 0)
+        }
+    }
+
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+    func meanScore(_ scores: [DemoReport.Score]) -> DemoReport.Score {
+        DemoReport.Score(accuracy: mean(scores.map(\.accuracy)), auc: mean(scores.map(\.auc)))
+    }
+
+    /// Re-verifies hospital 2's replica from genesis with the aggregate recomputation installed
+    /// (hospital 1 is the validator, so this is a node that did not produce the blocks).
+    func verifyChain(_ consortium: FederatedConsortium) throws -> DemoReport.Chain {
+        let node = consortium.hospitals[min(1, consortium.hospitals.count - 1)]
+        var verifier = ChainVerifier(store: node.ledger.store, genesis: node.ledger.genesis)
+        verifier.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+        let report = try verifier.verify()
+        return DemoReport.Chain(height: report.height, transactions: report.transactions,
+                                bytes: chainBytes(node), verified: report.ok,
+                                problem: report.problem?.description)
+    }
+}

@@ -1,0 +1,44 @@
+import DataSets
+import Learning
+import Tensor
+
+/// One hospital's local training in a round: start from the committed global model, train with
+/// the task's client optimiser, return the new parameters.
+public struct LocalTraining {
+    public let config: FederatedTaskConfig
+    public let workers: Int
+
+    public init(config: FederatedTaskConfig, workers: Int = Parallel.coreCount) {
+        self.config = config
+        self.workers = workers
+    }
+
+    /// The client recipe, shared by every arm of an experiment (local-only, federated, pooled).
+    public func configuration(epochs: Int, seed: UInt64) -> TrainingConfiguration {
+        TrainingConfiguration(epochs: epochs, batchSize: config.batchSize,
+                              optimizer: .sgd(learningRate: config.learningRate, momentum: config.momentum),
+                              seed: seed)
+    }
+
+    /// Trains `model` (already holding the global parameters) on `data` for the task's local
+    /// epochs; the optimiser state starts fresh each round. FedProx adds μ·(w − w_global) to the
+    /// gradient.
+    public func run(model: Sequential, global: [Float], data: LabeledData, seed: UInt64) {
+        let trainer = Trainer(model: model, configuration: configuration(epochs: config.localEpochs, seed: seed))
+        if config.proximalMu > 0 {
+            let mu = config.proximalMu
+            trainer.gradientTransform = { model in
+                var offset = 0
+                for p in model.parameters {
+                    p.gradient.withUnsafeMutableBufferPointer { g in
+                        p.value.withUnsafeBufferPointer { w in
+                            for i in 0..<g.count { g[i] += mu * (w[i] - global[offset + i]) }
+                        }
+                    }
+                    offset += p.count
+                }
+            }
+        }
+        trainer.fit(train: data)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Learning
+import Ledger
+import Paillier
+import Synchronization
+
+/// Re-computes every `CommitAggregate` from the update blobs before the ledger accepts it.
+///
+/// Installed as a ledger `DomainValidator` on every node: it reads the task from ledger state,
+/// rebuilds the previous global model (from its cache, or by replaying the task's earlier
+/// aggregates from their update blobs), aggregates the included updates with the task's rule,
+/// applies the server optimiser, and compares the CID of the resulting model blob with the one
+/// the transaction carries. A mismatch refuses the transaction; inside a proposed block that
+/// refuses the block and becomes evidence against its proposer.
+public final class AggregateVerifier: DomainValidator {
+    public let name = "aggregate-recomputation"
+    let blobs: any BlobSource
+    /// Homomorphic aggregates carry their decrypted sums in a separate blob; see `EncryptedRound`.
+    let cache = Mutex<[String: GlobalModel]>([:])
+    /// Transactions already re-computed successfully. The verdict is a pure function of the
+    /// transaction and the committed chain before it, so a validator that checks a transaction
+    /// at admission, again while proposing and again while staging the block does the work once.
+    let verified = Mutex<Set<Hash256>>([])
+
+    public init(blobs: any BlobSource) { self.blobs = blobs }
+
+    public func validate(_ transaction: SignedTransaction, context: DomainValidationContext) throws {
+        guard case .commitAggregate(let aggregate) = transaction.transaction.payload else { return }
+        if verified.withLock({ $0.contains(transaction.hash) }) { return }
+        guard let task = context.state.task(aggregate.task) else { return }  // the ledger reports it
+        let config = try FederatedTaskConfig(publishTask: task.spec)
+        let recomputed = try model(after: Int(aggregate.round) + 1, task: aggregate.task, config: config,
+                                   state: context.state, pending: aggregate)
+        let cid = try recomputed.cid(spec: config.modelSpec, metadata: try encryptedMetadata(aggregate.modelCID, config))
+        guard cid == aggregate.modelCID else {
+            throw FederationError("round \(aggregate.round) aggregate does not recompute: the update blobs give model \(cid), the transaction claims \(aggregate.modelCID)")
+        }
+        cache.withLock { $0[cid] = recomputed }
+        verified.withLock { _ = $0.insert(transaction.hash) }
+    }
+
+    /// The global model after `rounds` aggregated rounds. `pending` is the aggregate being
+    /// validated (not yet in state).
+    func model(after rounds: Int, task: Hash256, config: FederatedTaskConfig, state: any LedgerStateReader,
+               pending: CommitAggregate?) throws -> GlobalModel {
+        if rounds == 0 { return try GlobalModel.initial(config) }
+        let round = UInt32(rounds - 1)
+        let record: (updates: [Hash256], modelCID: String?, claimed: String)
+        if let pending, pending.round == round {
+            record = (pending.updates, nil, pending.modelCID)
+        } else {
+            guard let committed = state.aggregate(RoundKey(task: task, round: round)) else {
+                throw FederationError("round \(round) of task \(task.hex.prefix(12))… has no committed aggregate")
+            }
+            if let cached = cache.withLock({ $0[committed.modelCID] }) { return cached }
+            record = (committed.updates, committed.modelCID, committed.modelCID)
+        }
+        let previous = try model(after: rounds - 1, task: task, config: config, state: state, pending: nil)
+        if config.privacy.homomorphic {
+            let next = try encryptedNext(previous, updates: record.updates, modelCID: record.claimed, config: config, state: state)
+            if let cid = record.modelCID {
+                guard try next.cid(spec: config.modelSpec, metadata: try encryptedMetadata(cid, config)) == cid else {
+                    throw FederationError("committed round \(round) does not recompute to its model \(cid)")
+                }
+                cache.withLock { $0[cid] = next }
+            }
+            return next
+        }
+        let updates = try record.updates.map { hash -> WeightedUpdate in
+            guard let update = state.update(transaction: hash) else {
+                throw FederationError("aggregate names update \(hash.hex.prefix(12))…, which is not on the chain")
+            }
+            let blob = try blobs.bytes(of: update.updateCID)
+            let decoded: ModelUpdate
+            do { decoded = try ModelUpdate(decoding: Data(blob)) } catch {
+                throw FederationError("update \(update.updateCID): \(error)")
+            }
+            return WeightedUpdate(update: decoded, sampleCount: Int(update.sampleCount))
+        }
+        let next = try previous.next(updates: updates, config: config).0
+        if let cid = record.modelCID {  // committed plaintext round
+            guard try next.cid(spec: config.modelSpec) == cid else {
+                throw FederationError("committed round \(round) does not recompute to its model \(cid)")
+            }
+            cache.withLock { $0[cid] = next }
+        }
+        return next
+    }
+
+    // MARK: Homomorphic rounds
+
+    /// The metadata a homomorphic model blob carries (empty for plaintext tasks): read from the
+    /// claimed model blob, so the recomputed blob can be compared byte for byte.
+    func encryptedMetadata(_ modelCID: String, _ config: FederatedTaskConfig) throws -> [String: String] {
+        guard config.privacy.homomorphic else { return [:] }
+        let (_, metadata) = try ModelFile.decode(Data(blobs.bytes(of: modelCID)), file: modelCID)
+        guard let e = metadata[GlobalModel.encryptedSumKey], let d = metadata[GlobalModel.decryptedSumsKey] else {
+            throw FederationError("model \(modelCID) of a homomorphic task names no encrypted and decrypted sums")
+        }
+        return [GlobalModel.encryptedSumKey: e, GlobalModel.decryptedSumsKey: d]
+    }
+
+    /// Re-checks a homomorphic round: the encrypted sum must be the product of the named
+    /// updates' ciphertexts (recomputed here), and the model must follow from the decrypted
+    /// sums. The decryption itself is the key holder's word until threshold decryption.
+    func encryptedNext(_ previous: GlobalModel, updates: [Hash256], modelCID: String, config: FederatedTaskConfig,
+                       state: any LedgerStateReader) throws -> GlobalModel {
+        guard let keyCID = config.homomorphicKeyCID else { throw FederationError("homomorphic task without a public key") }
+        let publicKey = try PaillierJWK.publicKey(from: Data(blobs.bytes(of: keyCID)))
+        let metadata = try encryptedMetadata(modelCID, config)
+        let he = try HomomorphicAggregation(publicKey: publicKey, codec: config.codec, weightBound: config.weightBound,
+                                            parties: config.parties)
+        var weight: Int64 = 0
+        let vectors = try updates.map { hash -> EncryptedVector in
+            guard let update = state.update(transaction: hash) else {
+                throw FederationError("aggregate names update \(hash.hex.prefix(12))…, which is not on the chain")
+            }
+            weight += Int64(update.sampleCount)
+            return try EncryptedVector(decoding: blobs.bytes(of: update.updateCID), publicKey: publicKey)
+        }
+        let claimedSum = try EncryptedVector(decoding: blobs.bytes(of: metadata[GlobalModel.encryptedSumKey]!), publicKey: publicKey)
+        guard try he.sum(vectors) == claimedSum else {
+            throw FederationError("the encrypted sum is not the product of the named updates' ciphertexts")
+        }
+        let sums = try DecryptedSums(decoding: blobs.bytes(of: metadata[GlobalModel.decryptedSumsKey]!))
+        guard sums.totalWeight == weight, sums.numerators.count == previous.parameters.count else {
+            throw FederationError("the decrypted sums do not match the round's updates")
+        }
+        return previous.applying(delta: sums.delta(codec: config.codec), config: config)
+    }
+}

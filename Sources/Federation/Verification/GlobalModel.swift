@@ -1,0 +1,56 @@
+import ContentStore
+import Foundation
+import Learning
+
+/// The global model of a task after a round, with the server optimiser's state: everything
+/// needed to compute the next round's model.
+public struct GlobalModel: Sendable {
+    /// Rounds aggregated so far (0 = the initial model).
+    public var round: Int
+    public var parameters: [Float]
+    public var serverState: ServerOptimizer.State
+
+    /// The initial model every node derives from the task: `Sequential(spec, seed)`.
+    public static func initial(_ config: FederatedTaskConfig) throws -> GlobalModel {
+        let model = try Sequential(spec: config.modelSpec, seed: config.seed, workerCount: 1)
+        let parameters = model.flatParameters()
+        return GlobalModel(round: 0, parameters: parameters, serverState: .init(count: parameters.count))
+    }
+
+    /// The next global model: aggregate the updates with the task's rule and apply the server
+    /// optimiser. A pure function of its inputs, so master and validators agree bit for bit.
+    public func next(updates: [WeightedUpdate], config: FederatedTaskConfig) throws -> (GlobalModel, AggregateResult) {
+        let result = try Aggregator.aggregate(updates, rule: config.aggregation)
+        return (applying(delta: result.delta, config: config), result)
+    }
+
+    /// The next global model from an already averaged delta (the homomorphic path decrypts the
+    /// integer sums and averages them with `Aggregator.mean`).
+    public func applying(delta: [Float], config: FederatedTaskConfig) -> GlobalModel {
+        var next = self
+        config.serverOptimizer.apply(delta: delta, to: &next.parameters, state: &next.serverState)
+        next.round += 1
+        return next
+    }
+
+    /// The model as a safetensors blob (PyTorch `state_dict` names, spec in the metadata): the
+    /// bytes whose CID a `CommitAggregate` carries.
+    ///
+    /// - Parameter metadata: extra entries (the homomorphic path records the CIDs of the
+    ///   encrypted and decrypted sums the model was computed from).
+    public func blob(spec: ModelSpec, metadata: [String: String] = [:]) throws -> [UInt8] {
+        let model = try Sequential(spec: spec, seed: 0, workerCount: 1)
+        try model.loadFlatParameters(parameters)
+        return [UInt8](ModelFile.encode(model, metadata: metadata.merging(["medchain.round": String(round)]) { $1 }))
+    }
+
+    /// The CID `ipfs add` would print for `blob(spec:metadata:)`.
+    public func cid(spec: ModelSpec, metadata: [String: String] = [:]) throws -> String {
+        var source = MemoryByteSource(try blob(spec: spec, metadata: metadata))
+        return try UnixFSImporter().cid(of: &source).description
+    }
+
+    /// Metadata keys of a homomorphically aggregated model.
+    public static let encryptedSumKey = "medchain.he_encrypted_sum"
+    public static let decryptedSumsKey = "medchain.he_decrypted_sums"
+}

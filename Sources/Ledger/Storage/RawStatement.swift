@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#else
+import SQLite3
+#endif
+
+/// A statement bound and stepped through the SQLite C API, for the commit path's bulk
+/// inserts: a block writes thousands of rows, and boxing each value into GRDB's
+/// `StatementArguments` cost more than SQLite's own insert. Used only inside a GRDB write
+/// transaction, on that transaction's connection; finalised when released.
+final class RawStatement {
+    private var handle: OpaquePointer?
+    private let sql: String
+
+    init(_ db: Database, sql: String) throws {
+        self.sql = sql
+        guard let connection = db.sqliteConnection else { throw StoreError.database("no connection for \(sql)") }
+        let code = sqlite3_prepare_v2(connection, sql, -1, &handle, nil)
+        guard code == SQLITE_OK else {
+            throw StoreError.database("\(String(cString: sqlite3_errmsg(connection))) (preparing \(sql))")
+        }
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Binds `values` to the parameters in order and runs the statement once.
+    func execute(_ values: [DatabaseValue]) throws {
+        sqlite3_reset(handle)
+        for (i, value) in values.enumerated() { bind(value, at: Int32(i + 1)) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+            sqlite3_reset(handle)
+            throw StoreError.database("\(message) (code \(code), executing \(sql))")
+        }
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func bind(_ value: DatabaseValue, at index: Int32) {
+        switch value.storage {
+        case .null: sqlite3_bind_null(handle, index)
+        case .int64(let v): sqlite3_bind_int64(handle, index, v)
+        case .double(let v): sqlite3_bind_double(handle, index, v)
+        case .string(let s): sqlite3_bind_text(handle, index, s, -1, RawStatement.transient)
+        case .blob(let d) where d.isEmpty:
+            // A null pointer would bind NULL, not an empty blob.
+            sqlite3_bind_zeroblob(handle, index, 0)
+        case .blob(let d):
+            _ = d.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), RawStatement.transient) }
+        }
+    }
+}

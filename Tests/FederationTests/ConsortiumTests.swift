@@ -1,0 +1,136 @@
+import DataSets
+import Foundation
+import Learning
+import Ledger
+import Tensor
+import Testing
+@testable import Federation
+
+/// End-to-end runs of a small consortium through the real ledger, stores and verification.
+struct ConsortiumTests {
+    /// Two Gaussian blobs in 4-D, split unevenly between three hospitals.
+    static func shares(seed: UInt64 = 1) -> (shares: [FederatedConsortium.Share], test: LabeledData) {
+        var rng = SeededGenerator(seed: seed)
+        func blobs(_ n: Int, positiveRate: Double) -> LabeledData {
+            var x = [Float](), y = [Int]()
+            for _ in 0..<n {
+                let label = rng.uniform() < positiveRate ? 1 : 0
+                for _ in 0..<4 { x.append(Float(rng.normal()) + (label == 1 ? 1 : -1)) }
+                y.append(label)
+            }
+            return LabeledData(features: Tensor(shape: [n, 4], storage: x), labels: y, classCount: 2)
+        }
+        let shares = [(40, 0.2), (30, 0.5), (50, 0.8)].enumerated().map { k, s in
+            FederatedConsortium.Share(name: "hospital-\(k + 1)", train: blobs(s.0, positiveRate: s.1),
+                                      validation: blobs(10, positiveRate: s.1))
+        }
+        return (shares, blobs(60, positiveRate: 0.5))
+    }
+
+    static func config(rounds: Int = 2) -> FederatedTaskConfig {
+        FederatedTaskConfig(name: "test", modelSpec: .mlp(features: 4, hidden: 6), rounds: rounds, batchSize: 16,
+                            learningRate: 0.05, seed: 3)
+    }
+
+    func directory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("consortium-\(UUID().uuidString)")
+    }
+
+    func run(_ config: FederatedTaskConfig, in dir: URL, epsilonBudget: Double = 100,
+             setup: (FederatedConsortium) -> Void = { _ in }) throws -> (FederatedConsortium, FederatedTaskRun) {
+        let (shares, test) = Self.shares()
+        let consortium = try FederatedConsortium(directory: dir, shares: shares, spec: config.modelSpec, seed: 1)
+        setup(consortium)
+        try consortium.registerDatasets(classNames: ["0", "1"], epsilonBudget: epsilonBudget)
+        let run = try FederatedTaskRun(consortium: consortium, config: config, evaluation: test)
+        try run.run()
+        return (consortium, run)
+    }
+
+    @Test func everyReplicaAgreesAndTheChainReverifiesWithAggregatesRecomputed() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (consortium, run) = try run(Self.config(), in: dir)
+        #expect(run.rounds.count == 2 && run.rounds.allSatisfy { $0.accepted.count == 3 })
+        let roots = Set(consortium.hospitals.map { $0.ledger.tip.stateRoot })
+        #expect(roots.count == 1)
+        // Re-verification from genesis of a node that did not produce the blocks.
+        for home in NodeHomeDiscovery.nodeHomes(at: dir.path) {
+            let (store, genesis) = try NodeHome(home).openStore()
+            var verifier = ChainVerifier(store: store, genesis: genesis)
+            verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: home))]
+            #expect(try verifier.verify().ok, "\(home)")
+        }
+        // The committed model is the recomputation: replay on a fresh verifier.
+        let state = consortium.hospitals[2].ledger.application.state
+        let last = try #require(state.aggregate(RoundKey(task: run.taskID, round: 1)))
+        #expect(try run.global.cid(spec: run.config.modelSpec) == last.modelCID)
+    }
+
+    @Test func homomorphicAggregationGivesTheSameModelBitForBit() throws {
+        let a = directory(), b = directory()
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        var encrypted = Self.config()
+        encrypted.privacy.homomorphic = true
+        let plain = try run(Self.config(), in: a).1.global.parameters
+        let (_, heRun) = try run(encrypted, in: b)
+        #expect(heRun.global.parameters.map(\.bitPattern) == plain.map(\.bitPattern))
+    }
+
+    /// With one validator the liar is the validator itself: its ledger re-computes the
+    /// aggregate before proposing and refuses it, so the lie never reaches a block.
+    @Test func aLyingMastersAggregateIsRefusedBecauseItDoesNotRecompute() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var before: UInt64 = 0
+        #expect {
+            try run(Self.config(rounds: 1), in: dir) { consortium in
+                consortium.hospitals[0].behaviour = .lyingMaster
+                before = consortium.ordering.height
+            }
+        } throws: { error in
+            "\(error)".contains("does not recompute")
+        }
+        _ = before
+    }
+
+    @Test func aTamperedUpdateBlobFailsVerificationAtItsHeight() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (consortium, run) = try run(Self.config(rounds: 1), in: dir)
+        let node = consortium.hospitals[1]
+        let state = node.ledger.application.state
+        let update = try #require(state.update(UpdateKey(task: run.taskID, round: 0, member: node.key.publicKey)))
+        // Flip one byte in every stored block of that update: AES-GCM authentication fails.
+        let blocks = try FileManager.default.subpathsOfDirectory(atPath: node.home.path + "/store/blocks")
+            .filter { $0.hasSuffix(".block") }
+        for block in blocks {
+            let path = node.home.path + "/store/blocks/" + block
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[bytes.count / 2] ^= 1
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        let home = consortium.hospitals[2].home.path
+        let (store, genesis) = try NodeHome(home).openStore()
+        var verifier = ChainVerifier(store: store, genesis: genesis)
+        verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: home))]
+        let report = try verifier.verify()
+        #expect(!report.ok)
+        #expect(report.problem?.what.contains("modified on disk") == true, "\(String(describing: report.problem))")
+        _ = update
+    }
+
+    @Test func aRoundThatWouldExceedTheEpsilonBudgetIsRefusedCleanly() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 3)
+        config.privacy.mode = .client
+        config.privacy.targetEpsilon = 6
+        config.privacy.clipNorm = 1
+        #expect {
+            try run(config, in: dir, epsilonBudget: 3)
+        } throws: { error in
+            "\(error)".contains("budget")
+        }
+    }
+}
