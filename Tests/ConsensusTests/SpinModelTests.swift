@@ -6,7 +6,7 @@ import Testing
 /// (`./scripts/setup.sh` installs spin); without them the test says so and passes.
 /// The three-round check: `./scripts/check-model.sh --full`.
 struct SpinModelTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let modelPath = #filePath.replacingOccurrences(of: "Tests/ConsensusTests/SpinModelTests.swift", with: "Models/tendermint.pml")
 
     static func tool(_ name: String) -> String? {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
@@ -36,12 +36,15 @@ struct SpinModelTests {
             process.waitUntilExit()
             return String(decoding: data, as: UTF8.self)
         }
-        _ = try run(spin, ["-a", "-DR=\(rounds)", "model.pml"])
-        _ = try run(cc, ["-O2", "-DSAFETY", "-DCOLLAPSE", "-o", "pan", "pan.c"])
+        let generated = try run(spin, ["-a", "-DR=\(rounds)", "model.pml"])
+        let compiled = try run(cc, ["-O2", "-DSAFETY", "-DCOLLAPSE", "-o", "pan", "pan.c"])
+        guard FileManager.default.fileExists(atPath: work.appendingPathComponent("pan").path) else {
+            return "spin or cc failed:\n\(generated)\n\(compiled)"
+        }
         return try run(work.appendingPathComponent("pan").path, ["-E", "-m200000"])
     }
 
-    static var model: String { (try? String(contentsOf: root.appendingPathComponent("Models/tendermint.pml"), encoding: .utf8)) ?? "" }
+    static var model: String { (try? String(contentsOfFile: modelPath, encoding: .utf8)) ?? "" }
 
     @Test func theModelSatisfiesAgreementAndValidity() throws {
         #expect(!Self.model.isEmpty, "Models/tendermint.pml is missing")
