@@ -16,9 +16,26 @@ public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Takes exactly 32 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
+        if let value = bytes.withContiguousStorageIfAvailable({ Hash256(raw: UnsafeRawBufferPointer($0)) }) {
+            self = value
+            return
+        }
         var words: [UInt64] = [0, 0, 0, 0]
         for (i, byte) in bytes.enumerated() { words[i / 8] = words[i / 8] << 8 | UInt64(byte) }
         self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+    }
+
+    /// From `Data` without a per-byte iterator.
+    public init?(bytes data: Data) {
+        guard data.count == 32 else { return nil }
+        self = data.withUnsafeBytes { Hash256(raw: $0) }
+    }
+
+    private init(raw: UnsafeRawBufferPointer) {
+        self.init(w0: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                  w1: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                  w2: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                  w3: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
     }
 
     public init?(hex: String) {

@@ -13,6 +13,11 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         self.words = words
     }
 
+    public init?(bytes data: Data) {
+        guard let words = Hash256(bytes: data) else { return nil }
+        self.words = words
+    }
+
     public init?(hex: String) {
         guard let words = Hash256(hex: hex) else { return nil }
         self.words = words

@@ -90,26 +90,28 @@ public struct StateTree: Sendable {
             changed[b] = rows
         }
         var nodes: [(level: Int, index: Int, hash: Hash256)] = []
-        var overlay: [Int: Hash256] = [:]
-        for (b, rows) in changed {
-            let hash = StateTree.bucketHash(rows)
-            overlay[b] = hash
-            nodes.append((StateTree.levels, b, hash))
-        }
-        var indices = Set(changed.keys)
+        // Changed nodes of the current level, sorted by index; each level's parents are the
+        // runs of siblings, so children come from the old level with the changed ones patched in.
+        var current = changed.map { (index: $0.key, hash: StateTree.bucketHash($0.value)) }.sorted { $0.index < $1.index }
+        for node in current { nodes.append((StateTree.levels, node.index, node.hash)) }
         for level in stride(from: StateTree.levels - 1, through: 0, by: -1) {
-            var parents: [Int: Hash256] = [:]
             let below = self.nodes[level + 1]
-            for p in Set(indices.map { $0 >> 4 }) {
-                let children = ((p << 4)..<((p << 4) + 16)).map { overlay[$0] ?? below[$0] }
+            var parents: [(index: Int, hash: Hash256)] = []
+            var i = 0
+            while i < current.count {
+                let p = current[i].index >> 4
+                var children = Array(below[(p << 4)..<((p << 4) + 16)])
+                while i < current.count, current[i].index >> 4 == p {
+                    children[current[i].index & 15] = current[i].hash
+                    i += 1
+                }
                 let hash = StateTree.nodeHash(children)
-                parents[p] = hash
+                parents.append((p, hash))
                 nodes.append((level, p, hash))
             }
-            overlay = parents
-            indices = Set(parents.keys)
+            current = parents
         }
-        return Update(root: overlay[0] ?? root, buckets: changed, nodes: nodes, base: root)
+        return Update(root: current.first?.hash ?? root, buckets: changed, nodes: nodes, base: root)
     }
 
     /// Applies an update computed by `preview` on this very tree.

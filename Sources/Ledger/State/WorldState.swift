@@ -22,6 +22,20 @@ public final class WorldState: LedgerStateReader {
     init() {}
 
     public var root: Hash256 { tree.root }
+
+    /// Sizes the tables for `counts` rows, so replaying a long chain does not rehash them
+    /// every time they double.
+    func reserveCapacity(_ counts: [StateTable: Int]) {
+        members.reserveCapacity(counts[.members] ?? 0)
+        datasets.reserveCapacity(counts[.datasets] ?? 0)
+        tasks.reserveCapacity(counts[.tasks] ?? 0)
+        rounds.reserveCapacity(counts[.rounds] ?? 0)
+        updates.reserveCapacity(counts[.updates] ?? 0)
+        updatesByTx.reserveCapacity(counts[.updates] ?? 0)
+        aggregates.reserveCapacity(counts[.aggregates] ?? 0)
+        privacySpending.reserveCapacity(counts[.privacySpending] ?? 0)
+        evidence.reserveCapacity(counts[.evidence] ?? 0)
+    }
     public var rowCount: Int {
         members.count + datasets.count + tasks.count + rounds.count + updates.count + aggregates.count
             + privacySpending.count + evidence.count

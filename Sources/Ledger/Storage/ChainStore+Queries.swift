@@ -137,6 +137,17 @@ extension ChainStore {
         }
     }
 
+    /// Rows per world-state table.
+    public func rowCounts() throws(StoreError) -> [StateTable: Int] {
+        try read { db in
+            var counts: [StateTable: Int] = [:]
+            for mapping in ChainStore.stateMappings {
+                counts[mapping.table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(mapping.tableName)") ?? 0
+            }
+            return counts
+        }
+    }
+
     /// The world-state tables that `stateRows(_:where:)` can list.
     public static var stateTableNames: [String] { stateMappings.map { $0.tableName } }
 

@@ -48,6 +48,7 @@ extension ChainStore {
         }
         let parts = try slots.results.map { result throws(StoreError) in try result.get() }
         let state = WorldState()
+        state.reserveCapacity(Dictionary(uniqueKeysWithValues: parts.map { ($0.table, $0.leaves.count) }))
         var leaves: [(key: [UInt8], leaf: Hash256)] = []
         leaves.reserveCapacity(parts.reduce(0) { $0 + $1.leaves.count })
         var nonCanonical: [NonCanonicalRow] = []
@@ -77,6 +78,7 @@ extension ChainStore {
             case tasks([TaskRecord]), rounds([RoundRecord]), aggregates([AggregateRecord]), evidence([EvidenceRecord])
         }
         var records: Records
+        var table: StateTable
         var leaves: [(key: [UInt8], leaf: Hash256)]
         var nonCanonical: NonCanonicalRow?
     }
@@ -116,6 +118,6 @@ extension ChainStore {
         case let r as [EvidenceRecord]: wrapped = .evidence(r)
         default: preconditionFailure("no table for \(R.self)")
         }
-        return TablePart(records: wrapped, leaves: leaves, nonCanonical: nonCanonical)
+        return TablePart(records: wrapped, table: R.table, leaves: leaves, nonCanonical: nonCanonical)
     }
 }

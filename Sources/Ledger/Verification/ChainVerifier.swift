@@ -100,6 +100,7 @@ public struct ChainVerifier: Sendable {
         // Structural checks over the whole tables first.
         problem = try checkTables(tipHeight: tipHeight)
         if problem != nil { return finish() }
+        application.state.reserveCapacity(try store.rowCounts())
 
         // Meanwhile, on another thread, hash the stored state rows into a state root: if it
         // equals the replayed root at the end, the rows are exactly the replayed state (and the
