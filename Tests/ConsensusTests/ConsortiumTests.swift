@@ -200,3 +200,24 @@ struct ConsortiumLedgerInjectionTests {
         #expect(restarted.ledger.application.domainValidators.contains { $0 is RefuseBadDatasets })
     }
 }
+
+struct ConsortiumOrderingTests {
+    @Test func commitPendingCommitsEverySubmittedTransactionOnEveryNode() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = Array(TestNet.validatorKeys(4).reversed())          // caller's order, not key order
+        let consortium = try Consortium(genesis: TestNet.genesis(validators: keys), keys: keys, home: directory,
+                                        configuration: TestNet.configuration)
+        #expect(consortium.order == keys.map(\.publicKey))
+        let txs = (0..<5).map { TestNet.dataset("bafy-pending-\($0)", signer: TestNet.trainer, nonce: UInt64($0)) }
+        for tx in txs { try consortium.submit(tx) }
+        let (block, proposer) = try consortium.commitPending()
+        #expect(block.block.header.proposer == keys[proposer].publicKey)
+        for index in 0..<4 {
+            for n in 0..<5 { #expect(consortium.state(of: index).dataset("bafy-pending-\(n)") != nil) }
+        }
+        #expect(consortium.height == block.block.height)
+        let (next, _) = try consortium.commitPending()                  // nothing pending: one more block
+        #expect(next.block.height == block.block.height + 1)
+    }
+}

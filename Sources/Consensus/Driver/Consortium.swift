@@ -16,7 +16,11 @@ import Ledger
 /// plus `consensus/<chain-id>/wal`), where `<name>` is the genesis member name of its key.
 public final class Consortium {
     public let genesis: Genesis
+    /// Sorted by public key.
     public let keys: [SigningKey]
+    /// The validators in the order the caller gave them: `state(of:)` and `commitPending()`
+    /// number nodes this way.
+    public let order: [PublicKey]
     public let home: URL
     public let network: SimulatedNetwork
     public let configuration: ConsensusNode.Configuration
@@ -67,6 +71,7 @@ public final class Consortium {
         }
         self.genesis = genesis
         self.keys = keys.sorted { $0.publicKey < $1.publicKey }
+        order = keys.map(\.publicKey)
         self.home = home
         self.configuration = configuration ?? ConsensusNode.Configuration(timeouts: TimeoutPolicy(genesis: genesis.consensus))
         self.domainValidators = domainValidators
@@ -145,7 +150,36 @@ public final class Consortium {
         start()
         guard let entry = liveHonestNodes.first else { throw ConsortiumError.noHonestNode }
         do { try entry.submit(tx) } catch { throw ConsortiumError.rejected(error) }
+        pending.append(tx.hash)
     }
+
+    /// Submitted transactions `commitPending()` waits for.
+    private var pending: [Hash256] = []
+
+    /// Runs until every transaction submitted since the last call is committed on every live
+    /// honest node; returns the last block committed and the index (in `order`) of its
+    /// proposer. With nothing pending it commits one block. (The shape of the federation
+    /// layer's `TransactionOrdering`.)
+    public func commitPending() throws -> (block: CommittedBlock, proposer: Int) {
+        let record: CommitRecord
+        if pending.isEmpty {
+            record = try commitNextBlock()
+        } else {
+            let records = try runUntilCommitted(pending)
+            pending = []
+            guard let last = records.last else { throw ConsortiumError.timedOut("no block committed") }
+            record = last
+        }
+        return (record.block, order.firstIndex(of: record.proposer) ?? -1)
+    }
+
+    /// The committed state as node `index` (in `order`) sees it.
+    public func state(of index: Int) -> WorldState {
+        (nodes[order[index]] ?? liveHonestNodes.first!).application.state
+    }
+
+    /// The height committed by the first live honest node.
+    public var height: UInt64 { liveHonestNodes.first?.application.tip.height ?? 0 }
 
     /// The next nonce `member` should use, counting transactions waiting in the mempool.
     public func nextNonce(for member: PublicKey) -> UInt64 {
