@@ -10,6 +10,8 @@ struct BenchCommand: AsyncParsableCommand {
             TrainBenchCommand.self,
             // bench: ledger
             LedgerBenchCommand.self,
+            // bench: consensus
+            ConsensusSimBenchCommand.self,
             // bench: store
             CIDBenchCommand.self,
             // bench: privacy

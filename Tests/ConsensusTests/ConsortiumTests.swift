@@ -167,3 +167,57 @@ struct ConsortiumTests {
         try Self.checkAgreement(consortium)
     }
 }
+
+struct ConsortiumLedgerInjectionTests {
+    @Test func consensusRunsOverLedgersTheCallerOpened() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = TestNet.validatorKeys(4)
+        let genesis = TestNet.genesis(validators: keys)
+        let ledgers = try keys.enumerated().map { index, key in
+            let ledger = try Ledger(url: directory.appendingPathComponent("replica-\(index).sqlite"), genesis: genesis)
+            ledger.application.domainValidators = [RefuseBadDatasets()]
+            return (key: key, ledger: ledger)
+        }
+        let consortium = try Consortium(genesis: genesis, validators: ledgers, home: directory, configuration: TestNet.configuration)
+        let tx = TestNet.dataset("bafy-injected", signer: TestNet.trainer, nonce: 0)
+        try consortium.submit(tx)
+        try consortium.runUntilCommitted([tx.hash])
+        for (_, ledger) in ledgers {
+            #expect(ledger.application.state.dataset("bafy-injected") != nil)
+            #expect(ledger.application.domainValidators.contains { $0 is EvidenceValidator })
+        }
+        // A refused transaction is refused at submission, by the caller's domain validator.
+        #expect(throws: ConsortiumError.self) { try consortium.submit(TestNet.dataset("bafy-bad-x", signer: TestNet.trainer, nonce: 1)) }
+        // Crash and restart reopen the caller's file.
+        let victim = keys[1].publicKey
+        consortium.crash(victim)
+        try consortium.commitNextBlock()
+        try consortium.restart(victim)
+        try consortium.commitNextBlock()
+        let restarted = try #require(consortium.node(victim))
+        #expect(restarted.ledger.store.url == ledgers[1].ledger.store.url)
+        #expect(restarted.ledger.application.domainValidators.contains { $0 is RefuseBadDatasets })
+    }
+}
+
+struct ConsortiumOrderingTests {
+    @Test func commitPendingCommitsEverySubmittedTransactionOnEveryNode() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = Array(TestNet.validatorKeys(4).reversed())          // caller's order, not key order
+        let consortium = try Consortium(genesis: TestNet.genesis(validators: keys), keys: keys, home: directory,
+                                        configuration: TestNet.configuration)
+        #expect(consortium.order == keys.map(\.publicKey))
+        let txs = (0..<5).map { TestNet.dataset("bafy-pending-\($0)", signer: TestNet.trainer, nonce: UInt64($0)) }
+        for tx in txs { try consortium.submit(tx) }
+        let (block, proposer) = try consortium.commitPending()
+        #expect(block.block.header.proposer == keys[proposer].publicKey)
+        for index in 0..<4 {
+            for n in 0..<5 { #expect(consortium.state(of: index).dataset("bafy-pending-\(n)") != nil) }
+        }
+        #expect(consortium.height == block.block.height)
+        let (next, _) = try consortium.commitPending()                  // nothing pending: one more block
+        #expect(next.block.height == block.block.height + 1)
+    }
+}

@@ -16,7 +16,11 @@ import Ledger
 /// plus `consensus/<chain-id>/wal`), where `<name>` is the genesis member name of its key.
 public final class Consortium {
     public let genesis: Genesis
+    /// Sorted by public key.
     public let keys: [SigningKey]
+    /// The validators in the order the caller gave them: `state(of:)` and `commitPending()`
+    /// number nodes this way.
+    public let order: [PublicKey]
     public let home: URL
     public let network: SimulatedNetwork
     public let configuration: ConsensusNode.Configuration
@@ -31,20 +35,47 @@ public final class Consortium {
     public var logLimit = 20_000
     public var echoLog = false
 
-    /// Opens (or reopens) the consortium; `keys` must be the genesis validators' keys.
-    public init(genesis: Genesis, keys: [SigningKey], home: URL,
-                configuration: ConsensusNode.Configuration? = nil,
-                conditions: NetworkConditions = .reliable, seed: UInt64 = 1,
-                domainValidators: @escaping (SigningKey) -> [any DomainValidator] = { _ in [] }) throws {
+    /// Ledgers opened by the caller (e.g. the federation layer's hospital replicas with their
+    /// domain validators installed), used instead of opening new ones; a restart after
+    /// `crash` reopens the same file with the same domain validators.
+    private var providedLedgers: [PublicKey: Ledger] = [:]
+    private var ledgerURLs: [PublicKey: URL] = [:]
+    private var installedValidators: [PublicKey: [any DomainValidator]] = [:]
+
+    /// Runs consensus over ledgers the caller already opened, one per validator key (each
+    /// must be at the same genesis). Write-ahead logs go to `home/<member name>/consensus/`.
+    public convenience init(genesis: Genesis, validators: [(key: SigningKey, ledger: Ledger)], home: URL,
+                            configuration: ConsensusNode.Configuration? = nil,
+                            conditions: NetworkConditions = .reliable, seed: UInt64 = 1) throws {
+        try self.init(genesis: genesis, keys: validators.map(\.key), home: home, configuration: configuration,
+                      conditions: conditions, seed: seed,
+                      provided: Dictionary(uniqueKeysWithValues: validators.map { ($0.key.publicKey, $0.ledger) }))
+    }
+
+    /// Opens (or reopens) the consortium; `keys` must be the genesis validators' keys. Each
+    /// node's ledger is `home/<member name>/chain/<chain-id>/ledger.sqlite` (`NodeHome`).
+    public convenience init(genesis: Genesis, keys: [SigningKey], home: URL,
+                            configuration: ConsensusNode.Configuration? = nil,
+                            conditions: NetworkConditions = .reliable, seed: UInt64 = 1,
+                            domainValidators: @escaping (SigningKey) -> [any DomainValidator] = { _ in [] }) throws {
+        try self.init(genesis: genesis, keys: keys, home: home, configuration: configuration, conditions: conditions,
+                      seed: seed, provided: [:], domainValidators: domainValidators)
+    }
+
+    private init(genesis: Genesis, keys: [SigningKey], home: URL, configuration: ConsensusNode.Configuration?,
+                 conditions: NetworkConditions, seed: UInt64, provided: [PublicKey: Ledger],
+                 domainValidators: @escaping (SigningKey) -> [any DomainValidator] = { _ in [] }) throws {
         let validators = genesis.validators
         guard Set(keys.map(\.publicKey)) == Set(validators.members) else {
             throw ConsortiumError.keysMismatch("the keys given are not exactly the genesis validators (\(validators.count) validators, \(keys.count) keys)")
         }
         self.genesis = genesis
         self.keys = keys.sorted { $0.publicKey < $1.publicKey }
+        order = keys.map(\.publicKey)
         self.home = home
         self.configuration = configuration ?? ConsensusNode.Configuration(timeouts: TimeoutPolicy(genesis: genesis.consensus))
         self.domainValidators = domainValidators
+        providedLedgers = provided
         network = SimulatedNetwork(startTime: genesis.genesisTime + 1, conditions: conditions, seed: seed)
         for key in self.keys { try open(key) }
     }
@@ -59,8 +90,18 @@ public final class Consortium {
 
     private func open(_ key: SigningKey) throws {
         let nodeHome = NodeHome(homeDirectory(of: key.publicKey).path)
-        let ledger = try Ledger(url: nodeHome.databaseURL(genesis.chainID), genesis: genesis)
-        ledger.application.domainValidators = domainValidators(key)
+        let ledger: Ledger
+        if let provided = providedLedgers.removeValue(forKey: key.publicKey) {
+            ledger = provided
+            ledgerURLs[key.publicKey] = provided.store.url
+            installedValidators[key.publicKey] = provided.application.domainValidators.filter { !($0 is EvidenceValidator) }
+        } else if let url = ledgerURLs[key.publicKey] {
+            ledger = try Ledger(url: url, genesis: genesis)
+            ledger.application.domainValidators = installedValidators[key.publicKey] ?? []
+        } else {
+            ledger = try Ledger(url: nodeHome.databaseURL(genesis.chainID), genesis: genesis)
+            ledger.application.domainValidators = domainValidators(key)
+        }
         let wal = nodeHome.url.appendingPathComponent("consensus").appendingPathComponent(genesis.chainID).appendingPathComponent("wal")
         let node = try ConsensusNode(key: key, ledger: ledger, walURL: wal, transport: network, timers: network,
                                      configuration: configuration)
@@ -109,7 +150,36 @@ public final class Consortium {
         start()
         guard let entry = liveHonestNodes.first else { throw ConsortiumError.noHonestNode }
         do { try entry.submit(tx) } catch { throw ConsortiumError.rejected(error) }
+        pending.append(tx.hash)
     }
+
+    /// Submitted transactions `commitPending()` waits for.
+    private var pending: [Hash256] = []
+
+    /// Runs until every transaction submitted since the last call is committed on every live
+    /// honest node; returns the last block committed and the index (in `order`) of its
+    /// proposer. With nothing pending it commits one block. (The shape of the federation
+    /// layer's `TransactionOrdering`.)
+    public func commitPending() throws -> (block: CommittedBlock, proposer: Int) {
+        let record: CommitRecord
+        if pending.isEmpty {
+            record = try commitNextBlock()
+        } else {
+            let records = try runUntilCommitted(pending)
+            pending = []
+            guard let last = records.last else { throw ConsortiumError.timedOut("no block committed") }
+            record = last
+        }
+        return (record.block, order.firstIndex(of: record.proposer) ?? -1)
+    }
+
+    /// The committed state as node `index` (in `order`) sees it.
+    public func state(of index: Int) -> WorldState {
+        (nodes[order[index]] ?? liveHonestNodes.first!).application.state
+    }
+
+    /// The height committed by the first live honest node.
+    public var height: UInt64 { liveHonestNodes.first?.application.tip.height ?? 0 }
 
     /// The next nonce `member` should use, counting transactions waiting in the mempool.
     public func nextNonce(for member: PublicKey) -> UInt64 {

@@ -63,8 +63,11 @@ public struct ProposalEvaluator {
         self.blacklist = blacklist
     }
 
-    public func evaluate(_ block: Block, signed: SignedProposal, accused: [AccusedProposal]) -> ProposalVerdict {
-        let intrinsic = evaluateIntrinsic(block, signed: signed)
+    /// - Parameter verified: the block's transactions already verified (e.g. from the mempool),
+    ///   in block order, so `stage` skips their signature checks; nil to verify them all.
+    public func evaluate(_ block: Block, signed: SignedProposal, accused: [AccusedProposal],
+                         verified: [VerifiedTransaction]? = nil) -> ProposalVerdict {
+        let intrinsic = evaluateIntrinsic(block, signed: signed, verified: verified)
         guard case .valid(let staged) = intrinsic else { return intrinsic }
         let chainID = application.chainID
         for (index, tx) in staged.transactions.enumerated() {
@@ -88,7 +91,7 @@ public struct ProposalEvaluator {
     }
 
     /// Checks 1–3; the evidence's proof is the signed proposal.
-    public func evaluateIntrinsic(_ block: Block, signed: SignedProposal) -> ProposalVerdict {
+    public func evaluateIntrinsic(_ block: Block, signed: SignedProposal, verified: [VerifiedTransaction]? = nil) -> ProposalVerdict {
         let header = block.header
         func invalid(_ kind: Evidence.Kind, _ detail: String) -> ProposalVerdict {
             .invalid(Evidence(offender: signed.proposer, kind: kind, height: header.height, blockID: block.id, detail: detail,
@@ -104,7 +107,7 @@ public struct ProposalEvaluator {
             return invalid(.invalidBlock, "height \(header.height): the header's blacklist [\(header.blacklist.map(\.shortHex).joined(separator: ","))] differs from the chain's [\(expected.map(\.shortHex).joined(separator: ","))]")
         }
         do {
-            return .valid(try application.stage(block))
+            return .valid(try application.stage(block, verified: verified))
         } catch {
             var evidence = error.evidence()
             evidence.offender = signed.proposer

@@ -251,7 +251,14 @@ public final class ConsensusNode {
     private func accept(_ proposal: ProposalMessage) {
         let round = proposal.signed.round
         let evaluator = ProposalEvaluator(application: application, blacklist: checkpoint.blacklist)
-        let verdict = evaluator.evaluate(proposal.block, signed: proposal.signed, accused: proposal.accused)
+        // Transactions this node's mempool already verified skip a second signature check.
+        var known: [VerifiedTransaction] = []
+        for bytes in proposal.block.transactions {
+            guard let tx = mempool.verified(Hash256.sha256(bytes)) else { break }
+            known.append(tx)
+        }
+        let verified = known.count == proposal.block.transactions.count ? known : nil
+        let verdict = evaluator.evaluate(proposal.block, signed: proposal.signed, accused: proposal.accused, verified: verified)
         proposals[round] = proposal
         verdicts[round] = verdict
         if case .invalid(let evidence, let intrinsic) = verdict {
@@ -442,7 +449,8 @@ public final class ConsensusNode {
             if next.block.transactions.count <= proposal.block.transactions.count { break }
             proposal = next
         }
-        mempool.drop(proposal.rejected.filter { rejected in candidates.contains { $0.hash == rejected.hash } })
+        let candidateHashes = Set(candidates.map(\.hash))
+        mempool.drop(proposal.rejected.filter { candidateHashes.contains($0.hash) })
 
         // Evidence, signed by this node after its own transactions in the block.
         var evidence: [(Evidence, AccusedProposal?)] = []

@@ -7,19 +7,21 @@ import Ledger
 /// the way) is kept: it becomes valid once the earlier one commits.
 public struct Mempool: Sendable {
     public private(set) var transactions: [VerifiedTransaction] = []
-    private var hashes: Set<Hash256> = []
+    private var byHash: [Hash256: VerifiedTransaction] = [:]
     public var limit: Int
 
     public init(limit: Int = 100_000) { self.limit = limit }
 
     public var count: Int { transactions.count }
-    public func contains(_ hash: Hash256) -> Bool { hashes.contains(hash) }
+    public func contains(_ hash: Hash256) -> Bool { byHash[hash] != nil }
+    /// The verified transaction with this hash, if waiting here.
+    public func verified(_ hash: Hash256) -> VerifiedTransaction? { byHash[hash] }
 
     /// Admits `bytes` if the application accepts it (or it only waits for an earlier nonce).
     @discardableResult
     public mutating func add(_ bytes: [UInt8], application: LedgerApplication) throws(TransactionRejection) -> VerifiedTransaction? {
         let hash = Hash256.sha256(bytes)
-        guard !hashes.contains(hash) else { return nil }
+        guard byHash[hash] == nil else { return nil }
         guard transactions.count < limit else { throw .notPermitted("the mempool is full (\(limit) transactions); retry later") }
         let verified = try TransactionVerifier.verify(bytes, maxBytes: application.limits.maxTransactionBytes)
         guard verified.transaction.transaction.chainID == application.chainID else {
@@ -29,7 +31,7 @@ public struct Mempool: Sendable {
             guard case .nonceGap = error else { throw error }
         }
         transactions.append(verified)
-        hashes.insert(hash)
+        byHash[hash] = verified
         return verified
     }
 
@@ -41,7 +43,7 @@ public struct Mempool: Sendable {
             let body = tx.transaction.transaction
             return body.nonce < (application.state.member(body.sender)?.nonce ?? 0)
         }
-        hashes = Set(transactions.map(\.hash))
+        byHash = Dictionary(transactions.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Drops transactions a proposal rejected for a reason time cannot fix (anything but a
@@ -55,6 +57,6 @@ public struct Mempool: Sendable {
         })
         guard !doomed.isEmpty else { return }
         transactions.removeAll { doomed.contains($0.hash) }
-        hashes.subtract(doomed)
+        for hash in doomed { byHash[hash] = nil }
     }
 }
