@@ -16,6 +16,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Dirichlet α of the label skew across hospitals.") var alpha = 0.5
     @Option(help: "Fraction of each hospital's share it keeps (data scarcity).") var fraction = 0.25
     @Option(name: .customLong("local-epochs"), help: "Local epochs per round.") var localEpochs = 1
+    @Option(name: .customLong("clients-per-round"), help: "Hospitals training each round (0 = all), drawn with the seed.")
+    var clientsPerRound = 0
+    @Option(help: "Personalisation: finetune (all layers) or fedper (federated layers kept, last layer local).")
+    var personalization = "finetune"
     @Option(help: "Aggregator: fedavg, fedprox, median, trimmed-mean[:T], multi-krum[:F[:M]].") var aggregator = "fedavg"
     @Option(help: "Server optimiser: fedavg, fedavgm, fedadam.") var server = "fedavgm"
     @Option(help: "Differential privacy: none, sample (DP-SGD) or client (DP-FedAvg).") var dp = "none"
@@ -47,6 +51,10 @@ struct DemoCommand: ParsableCommand {
         }
         guard malicious >= 0 && malicious < hospitals else { throw ValidationError("--malicious must be in 0..<hospitals") }
         guard FederatedConsortium.Ordering(rawValue: consensus) != nil else { throw ValidationError("--consensus must be bft or single") }
+        guard DemoConfiguration.Personalization(rawValue: personalization) != nil else {
+            throw ValidationError("--personalization must be finetune or fedper")
+        }
+        guard clientsPerRound >= 0 && clientsPerRound <= hospitals else { throw ValidationError("--clients-per-round must be in 0...hospitals") }
         if he && partial < 1 { throw ValidationError("--he sums dense updates; it cannot be combined with --partial") }
     }
 
@@ -70,6 +78,8 @@ struct DemoCommand: ParsableCommand {
         c.attack = HospitalBehaviour(rawValue: attack)!
         c.seed = seed
         c.ordering = FederatedConsortium.Ordering(rawValue: consensus)!
+        c.personalization = DemoConfiguration.Personalization(rawValue: personalization)!
+        c.clientsPerRound = clientsPerRound
         c.home = home.map { URL(fileURLWithPath: $0) }
         let result = try CLIError.reporting {
             try ConsortiumDemo(configuration: c).run { event in

@@ -86,9 +86,11 @@ public final class FederatedTaskRun: AggregateContributor {
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
         var config = config
         if config.privacy.mode == .client, let target = config.privacy.targetEpsilon {
-            // Every hospital takes part in every round: sampling rate 1, one step per round.
+            // One step per round at the client sampling rate (1 when every hospital takes part).
+            let k = consortium.hospitals.count
+            let rate = config.clientsPerRound > 0 && config.clientsPerRound < k ? Double(config.clientsPerRound) / Double(k) : 1
             config.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
-                targetEpsilon: target, samplingRate: 1, steps: config.rounds, delta: config.privacy.delta)
+                targetEpsilon: target, samplingRate: rate, steps: config.rounds, delta: config.privacy.delta)
         }
         noiseMultiplier = config.privacy.noiseMultiplier
         if config.privacy.mode == .sample {
@@ -154,10 +156,11 @@ public final class FederatedTaskRun: AggregateContributor {
     func runRound(_ r: Int) throws -> RoundRecord {
         let started = ContinuousClock.now
         let nodes = consortium.hospitals
+        let participants = participants(round: r)
         // 1. Local training and update submission.
         var submissions: [Submission] = []
-        let encoder = UpdateEncoder(config: config, participants: nodes.count)
-        for node in nodes {
+        let encoder = UpdateEncoder(config: config, participants: participants.count)
+        for node in participants {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
                 try node.model.loadFlatParameters(global.parameters)
                 let seed = config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(node.index) &* 7919
@@ -230,6 +233,21 @@ public final class FederatedTaskRun: AggregateContributor {
             blacklist: (blocks.last?.blacklist ?? []).map { names[$0] ?? $0.shortHex })
     }
 
+    /// The hospitals training in round `r`: all, or `clientsPerRound` of them drawn with a
+    /// seeded generator (the same draw on every node).
+    func participants(round r: Int) -> [HospitalNode] {
+        let all = consortium.hospitals
+        guard config.clientsPerRound > 0, config.clientsPerRound < all.count else { return all }
+        var rng = SeededGenerator(seed: config.seed).derived(0xC11E_0000 &+ UInt64(r))
+        return rng.permutation(all.count).prefix(config.clientsPerRound).sorted().map { all[$0] }
+    }
+
+    /// The fraction of hospitals taking part in each round (the client sampling rate).
+    var clientRate: Double {
+        let k = consortium.hospitals.count
+        return config.clientsPerRound > 0 && config.clientsPerRound < k ? Double(config.clientsPerRound) / Double(k) : 1
+    }
+
     /// The master step, run by whichever node proposes while a round waits for its aggregate:
     /// fetch the updates by CID, check them, record reputation, aggregate the accepted ones,
     /// store the new model, and return the signed `ReputationChange`s and `CommitAggregate`.
@@ -259,7 +277,7 @@ public final class FederatedTaskRun: AggregateContributor {
         // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
         let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: Data($0)) } : []
         let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
-        let checker = UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
+        let checker = updateChecker(dimension: global.parameters.count)
         let steps = submissions.map { ($0.sampleCount + config.batchSize - 1) / config.batchSize * config.localEpochs }
         let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)
             : consortium.timing.measure(\.training) { () -> [UpdateCheck] in
@@ -328,7 +346,8 @@ public final class FederatedTaskRun: AggregateContributor {
         var spent: [CommitAggregate.DatasetSpend] = []
         let nodes = consortium.hospitals
         if config.privacy.mode == .sample {
-            for k in samplePrivacy.indices {
+            let taking = Set(participants(round: r).map(\.index))
+            for k in samplePrivacy.indices where taking.contains(k) {
                 let before = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
                 try? samplePrivacy[k].accountant.compose(samplingRate: samplePrivacy[k].rate,
                                                          noiseMultiplier: samplePrivacy[k].sigma,
@@ -339,11 +358,25 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         if config.privacy.mode == .client {
             let before = epsilonSpent
-            try? accountant.compose(samplingRate: 1, noiseMultiplier: noiseMultiplier, steps: 1)
+            try? accountant.compose(samplingRate: clientRate, noiseMultiplier: noiseMultiplier, steps: 1)
             if let e = Epsilon(max(0, epsilonSpent - before)) { spent = nodes.map { .init(dataset: $0.datasetCID, epsilon: e) } }
         }
         spendCache[r] = spent
         return spent
+    }
+
+    /// The checks for this task. Under client-level DP every update carries Gaussian noise of
+    /// standard deviation s = σC/√K per coordinate, whose norm (≈ s·√d) dwarfs the clipped
+    /// signal and does not grow with local steps: the bound then admits C plus the noise norm
+    /// with a 6-standard-deviation margin, and the per-step comparison is off.
+    func updateChecker(dimension d: Int) -> UpdateChecker {
+        guard config.privacy.mode == .client else {
+            return UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
+        }
+        let k = config.clientsPerRound > 0 ? min(config.clientsPerRound, consortium.hospitals.count) : consortium.hospitals.count
+        let s = noiseMultiplier * config.privacy.clipNorm / Double(max(k, 1)).squareRoot()
+        let noiseNorm = s * (Double(d).squareRoot() + 6 / 2.0.squareRoot())
+        return UpdateChecker(normBound: config.privacy.clipNorm * 1.02 + noiseNorm + 1e-3, relativeNorm: .infinity)
     }
 
     /// Checks of encrypted updates: only the declared norms can be compared.
@@ -353,7 +386,10 @@ public final class FederatedTaskRun: AggregateContributor {
             return 0
         }
         let unit = norms.map { n -> [Float] in [Float(n)] }
-        let steps = consortium.hospitals.map { ($0.train.count + config.batchSize - 1) / config.batchSize * config.localEpochs }
+        let steps = txs.map { tx -> Int in
+            guard case .submitUpdate(let s) = tx.transaction.payload else { return 1 }
+            return (Int(s.sampleCount) + config.batchSize - 1) / config.batchSize * config.localEpochs
+        }
         return checker.check(unit, steps: steps, validationLoss: nil)
     }
 

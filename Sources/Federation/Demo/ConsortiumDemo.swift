@@ -82,8 +82,17 @@ public struct ConsortiumDemo {
         for (k, share) in shares.enumerated() {
             let model = try Sequential(spec: spec)
             try model.loadFlatParameters(run.best.parameters)
-            Trainer(model: model, configuration: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
-                .fit(train: share.train)
+            let personal = Trainer(model: model, configuration: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
+            if c.personalization == .fedPer {
+                // Only the last layer learns locally; the federated layers stay as released.
+                let head = Set(model.layers.last!.parameters.map(ObjectIdentifier.init))
+                personal.gradientTransform = { model in
+                    for p in model.parameters where !head.contains(ObjectIdentifier(p)) {
+                        p.gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                    }
+                }
+            }
+            personal.fit(train: share.train)
             let t = ownThreshold(model, share.validation)
             var own: [String: DemoReport.Score]?
             if share.validation.labelCounts.allSatisfy({ $0 > 0 }) {
@@ -115,7 +124,8 @@ public struct ConsortiumDemo {
             configuration: ["data": c.dataPath, "hospitals": "\(c.hospitals)", "alpha": "\(c.alpha)",
                             "rounds": "\(c.rounds)", "local_epochs": "\(c.localEpochs)",
                             "aggregation": "\(c.aggregation)", "server": "\(c.serverOptimizer)", "seed": "\(c.seed)",
-                            "consensus": c.ordering.rawValue,
+                            "consensus": c.ordering.rawValue, "personalization": c.personalization.rawValue,
+                            "clients_per_round": "\(c.clientsPerRound)",
                             "home": directory.path])
     }
 
@@ -159,7 +169,8 @@ public struct ConsortiumDemo {
     func taskConfig(spec: ModelSpec) -> FederatedTaskConfig {
         let c = configuration
         return FederatedTaskConfig(
-            name: "demo", modelSpec: spec, rounds: c.rounds, localEpochs: c.localEpochs, batchSize: c.batchSize,
+            name: "demo", modelSpec: spec, rounds: c.rounds, clientsPerRound: c.clientsPerRound,
+            localEpochs: c.localEpochs, batchSize: c.batchSize,
             learningRate: c.learningRate, momentum: c.momentum, aggregation: c.aggregation,
             serverOptimizer: c.serverOptimizer, privacy: c.privacy, seed: c.seed)
     }

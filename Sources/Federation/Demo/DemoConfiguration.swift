@@ -26,6 +26,10 @@ public struct DemoConfiguration: Sendable {
     public var privacy = FederatedPrivacy()
     /// ε budget registered for each dataset.
     public var epsilonBudget = 100.0
+    /// Hospitals training each round (0 = all), drawn with a seeded generator.
+    public var clientsPerRound = 0
+    /// How each hospital personalises the released model.
+    public var personalization: Personalization = .fineTune
     public var malicious = 0
     public var attack: HospitalBehaviour = .signFlip
     public var seed: UInt64 = 1
@@ -35,4 +39,11 @@ public struct DemoConfiguration: Sendable {
     public var home: URL?
 
     public init() {}
+
+    public enum Personalization: String, Sendable, CaseIterable {
+        /// Fine-tune every layer on the hospital's own data.
+        case fineTune = "finetune"
+        /// FedPer: keep the federated layers and train only the last layer locally.
+        case fedPer = "fedper"
+    }
 }
