@@ -142,6 +142,23 @@ struct ConsortiumTests {
         _ = update
     }
 
+    @Test func aSampledSubsetTrainsEachRoundAndOnlyItsDatasetsSpendEpsilon() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 3)
+        config.clientsPerRound = 2
+        config.privacy.mode = .sample
+        config.privacy.targetEpsilon = 5
+        config.privacy.clipNorm = 1
+        let (consortium, run) = try run(config, in: dir)
+        #expect(run.rounds.allSatisfy { $0.accepted.count + $0.rejected.count == 2 })
+        for node in consortium.hospitals {
+            let trained = run.rounds.filter { $0.accepted.contains(node.name) || $0.rejected.contains(node.name) }.count
+            let spent = try #require(consortium.state.dataset(node.datasetCID)).epsilonSpent
+            #expect((trained == 0) == (spent == .zero), "\(node.name) trained \(trained) rounds, spent \(spent)")
+        }
+    }
+
     @Test func aRoundThatWouldExceedTheEpsilonBudgetIsRefusedCleanly() throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(at: dir) }
