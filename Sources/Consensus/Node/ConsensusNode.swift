@@ -207,6 +207,11 @@ public final class ConsensusNode {
         let message = try ConsensusMessage(decoding: bytes, chainID: chainID, maxBytes: configuration.maxMessageBytes)
         switch message {
         case .transaction(let tx):
+            // Peers admit gossip under the ledger's own rules only: the domain validators
+            // (an aggregate recomputation can be costly) run when a block is built and staged.
+            let domain = application.domainValidators
+            application.domainValidators = domain.filter { $0 is EvidenceValidator }
+            defer { application.domainValidators = domain }
             do { try mempool.add(tx, application: application) } catch {
                 switch error {
                 case .replayedNonce, .duplicate: ignored += 1      // already committed: gossip arrived late
@@ -248,9 +253,17 @@ public final class ConsensusNode {
         accept(proposal)
     }
 
-    private func accept(_ proposal: ProposalMessage) {
+    /// - Parameter built: the staged result of a block this node just built (`propose`
+    ///   executed every transaction already), so it is not executed a second time.
+    private func accept(_ proposal: ProposalMessage, built: StagedBlock? = nil) {
         let round = proposal.signed.round
         let evaluator = ProposalEvaluator(application: application, blacklist: checkpoint.blacklist)
+        if let built, built.block.id == proposal.block.id, built.block.header.blacklist == checkpoint.blacklist.keys {
+            proposals[round] = proposal
+            verdicts[round] = .valid(built)
+            enqueue(.proposal(round: round, blockID: proposal.signed.blockID, polRound: proposal.signed.polRound, isValid: true))
+            return
+        }
         // Transactions this node's mempool already verified skip a second signature check.
         var known: [VerifiedTransaction] = []
         for bytes in proposal.block.transactions {
@@ -408,25 +421,27 @@ public final class ConsensusNode {
 
     private func propose(round: UInt32, validBlock: Hash256?, validRound: UInt32?) {
         let proposal: ProposalMessage
+        var built: StagedBlock? = nil
         if let signed = ownProposals[round] {
             proposal = signed
         } else if let validBlock, let previous = proposals.values.first(where: { $0.block.id == validBlock }) {
             proposal = ProposalMessage.make(chainID: chainID, round: round, polRound: validRound, block: previous.block,
                                             accused: previous.accused, key: key)
         } else {
-            proposal = buildProposal(round: round)
+            (proposal, built) = buildProposal(round: round)
         }
         ownProposals[round] = proposal
         let message = ConsensusMessage.proposal(proposal)
         let bytes = message.encoded(chainID: chainID)
         logRecord(.message(bytes))
         if !behaviour.contains(.withholdProposals) { broadcast(bytes) }
-        if proposals[round] == nil { accept(proposal) }
+        if proposals[round] == nil { accept(proposal, built: built) }
     }
 
     /// A new block: mempool transactions (in arrival order, retried so dependencies settle),
     /// the contributor's, then this node's pending evidence.
-    private func buildProposal(round: UInt32) -> ProposalMessage {
+    /// Returns the signed proposal and, for an honestly built block, its staged result.
+    private func buildProposal(round: UInt32) -> (ProposalMessage, StagedBlock?) {
         let app = application
         let timestamp = max(timers.now, app.tip.timestamp + 1)
         let blacklist = checkpoint.blacklist.keys
@@ -487,7 +502,9 @@ public final class ConsensusNode {
             bytes[0] ^= 0xff
             block.header.stateRoot = Hash256(bytes: bytes)!
         }
-        return ProposalMessage.make(chainID: chainID, round: round, polRound: nil, block: block, accused: accused, key: key)
+        let message = ProposalMessage.make(chainID: chainID, round: round, polRound: nil, block: block, accused: accused, key: key)
+        let honest = behaviour.isDisjoint(with: [.invalidBlocks, .skipDomainValidation])
+        return (message, honest ? proposal.staged : nil)
     }
 
     private func castVote(_ type: VoteType, round: UInt32, blockID: Hash256?) {
