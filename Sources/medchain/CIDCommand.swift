@@ -34,13 +34,7 @@ struct CIDCommand: ParsableCommand {
             var source = try FileByteSource(url: URL(fileURLWithPath: file))
             print(try UnixFSImporter(options: options).cid(of: &source))
         } catch {
-            throw CommandFailure("\(error)")
+            throw StoreCommandFailure("\(error)")
         }
     }
-}
-
-/// A failure the CLI reports as one line on standard error before exiting with status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
