@@ -45,9 +45,17 @@ public struct Blockstore: Sendable {
     let temporaryPath: String
     let lockPath: String
 
-    /// Opens (creating if needed) the store of a node home: `home/store/`, keyed by
-    /// `home/keys/store.key` (created with mode 0600 if missing).
-    public init(home: URL) throws(BlockstoreError) {
+    /// Opens the store of a node home: `home/store/`, keyed by `home/keys/store.key`.
+    ///
+    /// - Parameter create: make the store and a new key (mode 0600) if they are missing;
+    ///   when false, a home without both is an error and nothing is created (for commands
+    ///   that only read, so a mistyped path does not produce an empty store and a new key).
+    public init(home: URL, create: Bool = true) throws(BlockstoreError) {
+        if !create {
+            for path in ["store", "keys/store.key"] where !POSIXFile.exists(home.appendingPathComponent(path).path) {
+                throw .noStore(home: home.path)
+            }
+        }
         let key: StoreKey
         do {
             key = try StoreKey.loadOrCreate(at: home.appendingPathComponent("keys/store.key"))

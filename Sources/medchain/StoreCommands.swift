@@ -19,9 +19,10 @@ struct StoreHomeOption: ParsableArguments {
     @Option(help: "The node home (blocks in DIR/store, key in DIR/keys/store.key).")
     var home: String
 
-    func openStore() throws -> Blockstore {
+    /// Opens the store; only `put` may create it.
+    func openStore(create: Bool = false) throws -> Blockstore {
         do {
-            return try Blockstore(home: URL(fileURLWithPath: home))
+            return try Blockstore(home: URL(fileURLWithPath: home), create: create)
         } catch {
             throw StoreCommandFailure("\(error)")
         }
@@ -56,7 +57,7 @@ struct StorePut: ParsableCommand {
     }
 
     func run() throws {
-        let store = try home.openStore()
+        let store = try home.openStore(create: true)
         let options = ImportOptions(cidVersion: CID.Version(rawValue: cidVersion)!, rawLeaves: rawLeaves)
         let result = try reporting { try store.put(file: URL(fileURLWithPath: file), options: options, pin: !noPin) }
         print(result.root)
