@@ -45,9 +45,17 @@ public struct Blockstore: Sendable {
     let temporaryPath: String
     let lockPath: String
 
-    /// Opens (creating if needed) the store of a node home: `home/store/`, keyed by
-    /// `home/keys/store.key` (created with mode 0600 if missing).
-    public init(home: URL) throws(BlockstoreError) {
+    /// Opens the store of a node home: `home/store/`, keyed by `home/keys/store.key`.
+    ///
+    /// - Parameter create: make the store and a new key (mode 0600) if they are missing;
+    ///   when false, a home without both is an error and nothing is created (for commands
+    ///   that only read, so a mistyped path does not produce an empty store and a new key).
+    public init(home: URL, create: Bool = true) throws(BlockstoreError) {
+        if !create {
+            for path in ["store", "keys/store.key"] where !POSIXFile.exists(home.appendingPathComponent(path).path) {
+                throw .noStore(home: home.path)
+            }
+        }
         let key: StoreKey
         do {
             key = try StoreKey.loadOrCreate(at: home.appendingPathComponent("keys/store.key"))
@@ -192,47 +200,5 @@ public struct Blockstore: Sendable {
         var offset = 0
         guard let multihash = try? Multihash.decode(bytes, at: &offset), offset == bytes.count else { return nil }
         return multihash
-    }
-}
-
-/// Writes the blocks of an import: their hashes come from the importer itself.
-///
-/// Folder `fsync`s are deferred to `finish()`: a 1 GiB file has 4,000 blocks over at most
-/// 1,024 shard folders, and each folder needs syncing once, not once per block.
-struct TrustedBlockWriter: BlockSink {
-    let store: Blockstore
-    let touched = TouchedDirectories()
-
-    func store(_ block: [UInt8], cid: CID) throws {
-        try store.writeBlock(block, cid: cid, touched: touched)
-    }
-
-    /// Makes every new block name durable.
-    func finish() throws(BlockstoreError) {
-        do throws(FileSystemError) {
-            for directory in touched.all { try POSIXFile.syncDirectory(directory) }
-        } catch {
-            throw .fileSystem(error)
-        }
-    }
-}
-
-/// A set of folder paths shared by the import's writer threads.
-///
-/// `@unchecked Sendable`: the set is only touched under `lock`.
-final class TouchedDirectories: @unchecked Sendable {
-    private let lock = NSLock()
-    private var paths = Set<String>()
-
-    func insert(_ path: String) {
-        lock.lock()
-        paths.insert(path)
-        lock.unlock()
-    }
-
-    var all: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return paths.sorted()
     }
 }

@@ -27,6 +27,8 @@ public enum BlockstoreError: Error, Sendable, CustomStringConvertible {
     case fetchedBlockMismatch(CID)
     /// Garbage collection stopped because a pinned DAG could not be walked completely.
     case pinnedDAGUnreadable(pin: CID, cause: String)
+    /// The node home has no store (or no store key) and was not to be created.
+    case noStore(home: String)
     /// The store key cannot be used.
     case key(StoreKeyError)
     /// A file-system operation failed.
@@ -64,6 +66,9 @@ public enum BlockstoreError: Error, Sendable, CustomStringConvertible {
         case .pinnedDAGUnreadable(let pin, let cause):
             "garbage collection stopped, nothing was deleted: pinned \(pin) cannot be walked "
                 + "(\(cause)); run `medchain store verify`"
+        case .noStore(let home):
+            "no block store in \(home) (expected \(home)/store and \(home)/keys/store.key); "
+                + "check --home, or create it with `medchain store put`"
         case .key(let error):
             "\(error)"
         case .fileSystem(let error):

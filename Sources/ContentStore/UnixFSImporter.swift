@@ -2,26 +2,6 @@ import Crypto
 import Dispatch
 import Foundation
 
-/// Receives the blocks of a DAG as the importer makes them.
-///
-/// Leaves arrive from several threads at once and in no particular order; inner nodes arrive
-/// on the importing thread, each after all the blocks below it.
-public protocol BlockSink: Sendable {
-    func store(_ block: [UInt8], cid: CID) throws
-}
-
-/// What importing a file produced.
-public struct ImportResult: Hashable, Sendable {
-    /// The root CID, the one `ipfs add` prints.
-    public var root: CID
-    /// The file's length in bytes.
-    public var fileSize: UInt64
-    /// The bytes of all blocks of the DAG (Kubo's cumulative size).
-    public var dagSize: UInt64
-    /// How many blocks the DAG has.
-    public var blockCount: Int
-}
-
 /// Chunks a byte stream and builds its UnixFS DAG exactly as `ipfs add` does, hashing leaves on
 /// all cores with bounded memory.
 ///

@@ -37,14 +37,14 @@ struct CIDBenchCommand: ParsableCommand {
         // The stream is generated as it is read (a memcpy from a 64 KiB pattern), not stored.
         var source = DeterministicBytes(seed: 1, count: bytes)
         let importer = UnixFSImporter(options: options, workerCount: workers)
-        let cpuBefore = cpuSeconds()
+        let cpuBefore = Self.cpuSeconds()
         let start = ContinuousClock.now
         let cid = try importer.cid(of: &source)
         let elapsed = ContinuousClock.now - start
-        let cpu = cpuSeconds() - cpuBefore
+        let cpu = Self.cpuSeconds() - cpuBefore
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let rate = Double(bytes) / seconds
-        let peak = peakResidentBytes()
+        let peak = Self.peakResidentBytes()
         if json {
             print("""
                 {"benchmark":"cid","bytes":\(bytes),"seconds":\(String(format: "%.4f", seconds)),\
@@ -58,28 +58,30 @@ struct CIDBenchCommand: ParsableCommand {
     }
 }
 
-/// User plus system CPU time of the whole process so far (all threads), in seconds.
-///
-/// Next to wall time it shows how much of the machine a run got: the 2 cores here are shared,
-/// and a busy neighbour lowers `bytes_per_second` but not `cpu_seconds`.
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-/// The process's peak resident set size (`VmHWM` in /proc/self/status), or -1 where there is
-/// no /proc.
-func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
-        return (kilobytes ?? -1) * 1024
+extension CIDBenchCommand {
+    /// User plus system CPU time of the whole process so far (all threads), in seconds.
+    ///
+    /// Next to wall time it shows how much of the machine a run got: the 2 cores here are shared,
+    /// and a busy neighbour lowers `bytes_per_second` but not `cpu_seconds`.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
-    return -1
+
+    /// The process's peak resident set size (`VmHWM` in /proc/self/status), or -1 where there is
+    /// no /proc.
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            return (kilobytes ?? -1) * 1024
+        }
+        return -1
+    }
 }

@@ -34,8 +34,7 @@ struct CIDCommand: ParsableCommand {
             var source = try FileByteSource(url: URL(fileURLWithPath: file))
             print(try UnixFSImporter(options: options).cid(of: &source))
         } catch {
-            throw CommandFailure("\(error)")
+            throw StoreCommandFailure("\(error)")
         }
     }
 }
-

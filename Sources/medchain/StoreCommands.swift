@@ -15,27 +15,28 @@ struct StoreCommand: ParsableCommand {
 }
 
 /// The `--home` option every store command takes.
-struct HomeOption: ParsableArguments {
+struct StoreHomeOption: ParsableArguments {
     @Option(help: "The node home (blocks in DIR/store, key in DIR/keys/store.key).")
     var home: String
 
-    func openStore() throws -> Blockstore {
+    /// Opens the store; only `put` may create it.
+    func openStore(create: Bool = false) throws -> Blockstore {
         do {
-            return try Blockstore(home: URL(fileURLWithPath: home))
+            return try Blockstore(home: URL(fileURLWithPath: home), create: create)
         } catch {
-            throw CommandFailure("\(error)")
+            throw StoreCommandFailure("\(error)")
         }
     }
 }
 
 /// Parses a CID argument; a malformed one is a one-line error naming the problem.
-func parseCID(_ text: String) throws -> CID {
-    do { return try CID(parsing: text) } catch { throw CommandFailure("\(error)") }
+private func parseCID(_ text: String) throws -> CID {
+    do { return try CID(parsing: text) } catch { throw StoreCommandFailure("\(error)") }
 }
 
 /// Runs a store operation, turning its error into one CLI line.
-func reporting<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch { throw CommandFailure("\(error)") }
+private func reporting<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw StoreCommandFailure("\(error)") }
 }
 
 struct StorePut: ParsableCommand {
@@ -43,7 +44,7 @@ struct StorePut: ParsableCommand {
         commandName: "put", abstract: "Store a file and print its CID (the one `ipfs add` prints); pins it.")
 
     @Argument(help: "The file to store.") var file: String
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
     @Option(name: .customLong("cid-version"), help: "CID version: 0 (default) or 1.") var cidVersion: Int = 0
     @Option(name: .customLong("raw-leaves"), help: "true|false; defaults to true for CIDv1 only.")
     var rawLeaves: Bool?
@@ -56,7 +57,7 @@ struct StorePut: ParsableCommand {
     }
 
     func run() throws {
-        let store = try home.openStore()
+        let store = try home.openStore(create: true)
         let options = ImportOptions(cidVersion: CID.Version(rawValue: cidVersion)!, rawLeaves: rawLeaves)
         let result = try reporting { try store.put(file: URL(fileURLWithPath: file), options: options, pin: !noPin) }
         print(result.root)
@@ -69,7 +70,7 @@ struct StoreGet: ParsableCommand {
 
     @Argument(help: "The file's CID.") var cid: String
     @Option(help: "Where to write the file.") var out: String
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let cid = try parseCID(cid)
@@ -84,7 +85,7 @@ struct StoreVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Re-hash every block and report damaged or missing ones (exit status 1 if any).")
 
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let store = try home.openStore()
@@ -99,7 +100,7 @@ struct StorePin: ParsableCommand {
         commandName: "pin", abstract: "Protect a stored file's whole DAG from garbage collection.")
 
     @Argument(help: "The root CID.") var cid: String
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let cid = try parseCID(cid)
@@ -114,7 +115,7 @@ struct StoreUnpin: ParsableCommand {
         commandName: "unpin", abstract: "Remove a pin; the blocks go at the next gc unless another pin needs them.")
 
     @Argument(help: "The root CID.") var cid: String
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let cid = try parseCID(cid)
@@ -127,7 +128,7 @@ struct StoreUnpin: ParsableCommand {
 struct StorePins: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pins", abstract: "List pinned roots.")
 
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let store = try home.openStore()
@@ -139,7 +140,7 @@ struct StoreGC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc", abstract: "Delete blocks no pin reaches.")
 
-    @OptionGroup var home: HomeOption
+    @OptionGroup var home: StoreHomeOption
 
     func run() throws {
         let store = try home.openStore()

@@ -99,6 +99,20 @@ struct BlockstoreTests {
         }
     }
 
+    @Test func openingWithoutCreateNeverMakesAStoreOrKey() throws {
+        try withTemporaryDirectory { home in
+            #expect {
+                try Blockstore(home: home, create: false)
+            } throws: { error in
+                guard case .noStore = error as? BlockstoreError else { return false }
+                return true
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: home.path).isEmpty)
+            _ = try Blockstore(home: home)
+            _ = try Blockstore(home: home, create: false)
+        }
+    }
+
     @Test func looseOrMalformedKeyFilesAreRefused() throws {
         try withTemporaryDirectory { home in
             _ = try Blockstore(home: home)
