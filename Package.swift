@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // deps: store
         // deps: privacy
+        // deps: network
+        // deps: node
     ],
     targets: [
         // MARK: Layer 1 — data extraction and storage
@@ -58,11 +60,14 @@ let package = Package(
         .systemLibrary(name: "CGMP", path: "Sources/CGMP"),
         .target(name: "Paillier", dependencies: ["CGMP"]),
         .target(name: "Privacy", dependencies: ["Tensor", "DataSets", "Learning"]),
+        // targets: network
         // targets: federation
         .target(
             name: "Federation",
             dependencies: ["Learning", "DataSets", "DataCatalog", "Tensor", "Ledger", "Consensus", "ContentStore", "Privacy", "Paillier"]
         ),
+
+        // targets: node
 
         .executableTarget(
             name: "medchain",
@@ -76,6 +81,8 @@ let package = Package(
                 "ContentStore",
                 // cli: privacy
                 "Paillier", "Privacy",
+                // cli: network
+                // cli: node
                 // cli: federation
                 "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +116,8 @@ let package = Package(
         // tests: privacy
         .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor", "DataSets", "Learning"], resources: [.copy("Inputs")]),
+        // tests: network
+        // tests: node
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],

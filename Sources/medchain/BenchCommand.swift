@@ -15,6 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
             // bench: store
             CIDBenchCommand.self,
             // bench: privacy
+            // bench: node
             DPSGDBenchCommand.self,
             PaillierBenchCommand.self,
         ]

@@ -20,6 +20,7 @@ struct MedChain: AsyncParsableCommand {
             // commands: privacy
             PaillierCommand.self,
             PrivacyCommand.self,
+            // commands: node
             BenchCommand.self,
         ]
     )
