@@ -23,6 +23,7 @@ let package = Package(
         // deps: privacy
         // deps: network
         // deps: node
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: Layer 1 — data extraction and storage
@@ -68,6 +69,13 @@ let package = Package(
         ),
 
         // targets: node
+        .target(
+            name: "NodeDaemon",
+            dependencies: [
+                "Ledger", "Consensus", "ContentStore", "Federation",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         .executableTarget(
             name: "medchain",
@@ -83,6 +91,7 @@ let package = Package(
                 "Paillier", "Privacy",
                 // cli: network
                 // cli: node
+                "NodeDaemon",
                 // cli: federation
                 "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -118,6 +127,7 @@ let package = Package(
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor", "DataSets", "Learning"], resources: [.copy("Inputs")]),
         // tests: network
         // tests: node
+        .testTarget(name: "NodeDaemonTests", dependencies: ["NodeDaemon", "Consensus", "Ledger"], resources: [.copy("Inputs")]),
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],
