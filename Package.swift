@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Ledger", "Consensus", "ContentStore", "Federation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import NodeDaemon
+
+/// `medchain testnet --nodes N --home DIR`: a local consortium of N validator processes.
+struct TestnetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testnet",
+        abstract: "Create and run a local testnet: N node homes, one genesis, N `medchain node` processes on loopback.",
+        discussion: """
+            Creates DIR/node-0 … DIR/node-(N-1) (keys, a genesis with every node a validator, node.json \
+            on 127.0.0.1) and DIR/testnet.json, unless DIR already holds a testnet, which is then started \
+            as it is. Node i listens for peers on BASE+2i and serves HTTP status on BASE+2i+1. \
+            SIGINT or SIGTERM stops every node gracefully. Each node logs to DIR/node-i/node.log.
+            """)
+
+    @Option(help: "Number of validator nodes (new testnet only).")
+    var nodes: Int = 4
+
+    @Option(help: "Folder of the testnet.")
+    var home: String
+
+    @Option(name: .customLong("base-port"), help: "First port (new testnet only).")
+    var basePort: Int = 26_600
+
+    @Option(name: .customLong("chain-id"), help: "Chain ID (new testnet only).")
+    var chainID: String = "medchain-testnet"
+
+    @Flag(name: .customLong("no-start"), help: "Only create the files.")
+    var noStart = false
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: home).standardizedFileURL
+        let layout: TestnetLayout
+        do {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(TestnetLayout.manifestName).path) {
+                layout = try TestnetLayout.load(at: directory)
+            } else {
+                layout = try TestnetLayout.create(at: directory, nodes: nodes,
+                                                  options: TestnetLayout.Options(chainID: chainID, basePort: basePort))
+                print("created testnet \(layout.chainID) with \(layout.nodes.count) validators in \(directory.path)")
+            }
+        } catch { throw LedgerCLIError(error) }
+        for node in layout.nodes {
+            print("\(node.name)  peers \(node.p2p)  status \(node.statusURL)/status  home \(node.home)")
+        }
+        if noStart { return }
+        let supervisor = TestnetSupervisor(layout: layout, executable: TestnetSupervisor.currentExecutable())
+        supervisor.onExit = { line in FileHandle.standardError.write(Data("testnet: \(line)\n".utf8)) }
+        do {
+            try await supervisor.runUntilSignalled {
+                let pids = supervisor.processIDs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                print("running (pids \(pids)); press Ctrl-C or send SIGTERM to stop")
+            }
+        } catch { throw LedgerCLIError(error) }
+        print("testnet stopped")
+    }
+}
