@@ -71,9 +71,11 @@ public final class NodeRuntime: @unchecked Sendable {
     /// log). Nothing runs until `start()`.
     /// - Parameters:
     ///   - transport: how consensus messages reach the other validators.
-    ///   - blobs: where aggregates' update blobs come from (default: this node's store only).
+    ///   - blobs: makes the source of aggregates' update blobs from this node's blockstore
+    ///     (default: the store alone; the daemon adds fetching from peers).
     ///   - log: receives one line per notable consensus event.
-    public init(setup: NodeSetup, transport base: any ConsensusTransport, blobs: (any BlobSource)? = nil,
+    public init(setup: NodeSetup, transport base: any ConsensusTransport,
+                blobs: ((Blockstore) -> any BlobSource)? = nil,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(NodeSetupError) {
         self.setup = setup
         self.log = log
@@ -88,7 +90,7 @@ public final class NodeRuntime: @unchecked Sendable {
         // The same domain validators as the demo and `chain verify`: aggregates are recomputed
         // from their update blobs before a block is accepted (EvidenceValidator is added by
         // ConsensusNode).
-        ledger.application.domainValidators = [AggregateVerifier(blobs: blobs ?? LocalFirstBlobSource(local: blockstore))]
+        ledger.application.domainValidators = [AggregateVerifier(blobs: blobs?(blockstore) ?? LocalFirstBlobSource(local: blockstore))]
         transport = MeteredTransport(base)
         timers = ExecutorTimers(queue: queue)
         do {
