@@ -73,6 +73,17 @@ struct StatusRoutesTests {
         await f.close()
     }
 
+    @Test func theNonceEndpointCountsTransactionsWaitingInTheMempool() async throws {
+        var f = try await Fixture()
+        let target = "/nonce/\(f.chain.client.publicKey.hex)"
+        #expect(await f.routes.respond(method: "GET", target: target, body: []).text == "{\"nonce\":0}\n")
+        let tx = f.chain.transaction()
+        _ = await f.routes.respond(method: "POST", target: "/tx", body: tx.bytes)
+        #expect(await f.routes.respond(method: "GET", target: target, body: []).text == "{\"nonce\":1}\n")
+        #expect(await f.routes.respond(method: "GET", target: "/nonce/xyz", body: []).status == 400)
+        await f.close()
+    }
+
     @Test func malformedTransactionBytesGetA400LineAndTheNodeKeepsRunning() async throws {
         var f = try await Fixture()
         let reply = await f.routes.respond(method: "POST", target: "/tx", body: Array("not a transaction".utf8))

@@ -14,7 +14,8 @@ struct TestnetLayoutTests {
         let setups = try (0..<4).map { try chain.setup($0) }
         let genesis = setups[0].genesis
         #expect(Set(genesis.validators.members) == Set(layout.nodes.map(\.publicKey)))
-        #expect(genesis.members.contains { $0.name == "client" && !$0.roles.contains(.validator) })
+        #expect(genesis.members.contains { $0.name == "client" && $0.publicKey == layout.client && !$0.roles.contains(.validator) })
+        #expect(try TestnetLayout.clientKey(at: chain.directory).publicKey == chain.client.publicKey)
         for (i, setup) in setups.enumerated() {
             #expect(setup.genesis.hash == genesis.hash)
             #expect(setup.name == "node-\(i)")

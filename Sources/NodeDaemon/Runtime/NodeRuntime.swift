@@ -288,6 +288,11 @@ public final class NodeRuntime: @unchecked Sendable {
         return await onQueue { self.node?.mempool.contains(hash) == true ? .pending : .unknown }
     }
 
+    /// The nonce `member`'s next transaction should carry, counting those waiting here.
+    public func nextNonce(for member: PublicKey) async -> UInt64 {
+        await onQueue { self.node?.nextNonce(for: member) ?? 0 }
+    }
+
     /// The bytes of a blob this node stores, for peers fetching by CID (any thread).
     public func content(of cid: String) -> [UInt8]? {
         guard let parsed = try? CID(parsing: cid), blockstore.has(parsed) else { return nil }

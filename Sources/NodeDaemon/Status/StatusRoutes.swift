@@ -11,6 +11,7 @@ import Ledger
 /// | `POST /tx` | body = canonical signed transaction bytes; 202 + `{"hash","status"}` when admitted, 400 + one line when refused |
 /// | `GET /tx/HASH` | `{"hash","status":"committed","height","index"}`, `"pending"`, or 404 |
 /// | `GET /blocks?after=H&wait=MS` | blocks committed after H (`CommitBatch`), waiting up to MS for one |
+/// | `GET /nonce/PUBLICKEY` | `{"nonce": N}`: the member's next nonce, counting its transactions in the mempool |
 public struct StatusRoutes: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -74,6 +75,11 @@ public struct StatusRoutes: Sendable {
             case .pending: return .json(200, TransactionStatus(hash: hash.hex, status: "pending"))
             case .unknown: return .json(404, TransactionStatus(hash: hash.hex, status: "unknown"))
             }
+        case ("GET", _) where path.hasPrefix("/nonce/"):
+            guard let key = PublicKey(hex: String(path.dropFirst(7)).lowercased()) else {
+                return .text(400, "expected /nonce/ followed by a 64-hex-digit public key")
+            }
+            return .json(200, ["nonce": await runtime.nextNonce(for: key)])
         case ("GET", "/blocks"):
             guard let after = UInt64(query["after"] ?? "0"), let wait = UInt64(query["wait"] ?? "0") else {
                 return .text(400, "after and wait must be whole numbers (GET /blocks?after=HEIGHT&wait=MILLISECONDS)")
@@ -82,7 +88,7 @@ public struct StatusRoutes: Sendable {
         case (_, "/health"), (_, "/status"), (_, "/metrics"), (_, "/tx"), (_, "/blocks"):
             return .text(405, "\(method) is not allowed on \(path)")
         default:
-            return .text(404, "no such endpoint \(path); try /health, /status, /metrics, /tx, /tx/HASH, /blocks")
+            return .text(404, "no such endpoint \(path); try /health, /status, /metrics, /tx, /tx/HASH, /blocks, /nonce/KEY")
         }
     }
 

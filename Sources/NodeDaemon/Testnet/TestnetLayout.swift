@@ -3,8 +3,10 @@ import Ledger
 
 /// The files of a local testnet: `DIR/node-0 … DIR/node-(n-1)`, each a node home (`medchain
 /// init` layout) with a fresh key, the shared genesis (every node a validator) and a
-/// `node.json` on loopback naming every other node as a peer; plus `DIR/testnet.json`, the
-/// list of nodes with their addresses and status URLs (for scripts).
+/// `node.json` on loopback naming every other node as a peer; `DIR/client.ed25519`, the key
+/// of a genesis member named `client` (a trainer) that tools sign test transactions with;
+/// and `DIR/testnet.json`, the list of nodes with their addresses and status URLs (for
+/// scripts).
 ///
 /// Ports: node i listens for peers on `basePort + 2i` and serves HTTP on `basePort + 2i + 1`.
 public struct TestnetLayout: Codable, Sendable, Hashable {
@@ -20,8 +22,12 @@ public struct TestnetLayout: Codable, Sendable, Hashable {
 
     public static let manifestName = "testnet.json"
 
+    public static let clientKeyName = "client.ed25519"
+
     public var chainID: String
     public var nodes: [Node]
+    /// The public key of the `client` member (its seed is in `DIR/client.ed25519`).
+    public var client: PublicKey
 
     /// Extra genesis members and settings of a new testnet.
     public struct Options: Sendable {
@@ -34,10 +40,13 @@ public struct TestnetLayout: Codable, Sendable, Hashable {
         public var template: NodeConfiguration
         public var limits: Limits
         public var genesisTime: UInt64?
+        /// The `client` member's key (default: a new one).
+        public var client: SigningKey?
 
         public init(chainID: String = "medchain-testnet", basePort: Int = 26_600, host: String = "127.0.0.1",
                     extraMembers: [Genesis.Member] = [], template: NodeConfiguration = NodeConfiguration(),
-                    limits: Limits = Limits(), genesisTime: UInt64? = nil) {
+                    limits: Limits = Limits(), genesisTime: UInt64? = nil, client: SigningKey? = nil) {
+            self.client = client
             self.chainID = chainID
             self.basePort = basePort
             self.host = host
@@ -71,7 +80,10 @@ public struct TestnetLayout: Codable, Sendable, Hashable {
                               p2p: NodeAddress(host: options.host, port: options.basePort + 2 * i),
                               status: NodeAddress(host: options.host, port: options.basePort + 2 * i + 1)))
         }
+        let client = options.client ?? SigningKey()
+        try KeyFile.write(client, to: directory.appendingPathComponent(clientKeyName))
         let members = nodes.map { Genesis.Member(name: $0.name, publicKey: $0.publicKey, roles: [.validator, .trainer, .auditor]) }
+            + [Genesis.Member(name: "client", publicKey: client.publicKey, roles: [.trainer])]
             + options.extraMembers
         let genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime ?? SystemClock().now(), members: members,
                               limits: options.limits)
@@ -86,11 +98,16 @@ public struct TestnetLayout: Codable, Sendable, Hashable {
             try configuration.validate(path: node.home + "/" + NodeConfiguration.fileName)
             try configuration.write(to: URL(fileURLWithPath: node.home).appendingPathComponent(NodeConfiguration.fileName))
         }
-        let layout = TestnetLayout(chainID: options.chainID, nodes: nodes)
+        let layout = TestnetLayout(chainID: options.chainID, nodes: nodes, client: client.publicKey)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(layout).write(to: manifest, options: .atomic)
         return layout
+    }
+
+    /// The `client` member's signing key, from `DIR/client.ed25519`.
+    public static func clientKey(at directory: URL) throws -> SigningKey {
+        try KeyFile.read(from: directory.appendingPathComponent(clientKeyName))
     }
 
     /// Reads `DIR/testnet.json`.

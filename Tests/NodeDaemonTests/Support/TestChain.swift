@@ -17,8 +17,7 @@ struct TestChain {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("medchain-node-\(UUID().uuidString)")
         client = try SigningKey(seed: Self.clientSeed)
         let options = TestnetLayout.Options(chainID: "node-test", basePort: basePort,
-                                            extraMembers: [Genesis.Member(name: "client", publicKey: client.publicKey, roles: [.trainer])],
-                                            template: template)
+                                            template: template, client: client)
         layout = try TestnetLayout.create(at: directory, nodes: nodes, options: options)
     }
 
