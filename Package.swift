@@ -89,9 +89,13 @@ let package = Package(
         .target(
             name: "NodeDaemon",
             dependencies: [
-                "Ledger", "Consensus", "ContentStore", "Federation",
+                "Ledger", "Consensus", "ContentStore", "Federation", "PeerNetwork",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -109,7 +113,7 @@ let package = Package(
                 "Paillier", "Privacy",
                 // cli: network
                 // cli: node
-                "NodeDaemon",
+                "NodeDaemon", .product(name: "Logging", package: "swift-log"),
                 // cli: federation
                 "Federation", "DataCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -157,7 +161,11 @@ let package = Package(
             ]
         ),
         // tests: node
-        .testTarget(name: "NodeDaemonTests", dependencies: ["NodeDaemon", "Consensus", "Ledger"], resources: [.copy("Inputs")]),
+        .testTarget(
+            name: "NodeDaemonTests",
+            dependencies: ["NodeDaemon", "Consensus", "Ledger", "PeerNetwork", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Inputs")]
+        ),
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
     ],

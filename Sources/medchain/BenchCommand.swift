@@ -16,6 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             CIDBenchCommand.self,
             // bench: privacy
             // bench: node
+            ConsensusNetworkBenchCommand.self,
             DPSGDBenchCommand.self,
             PaillierBenchCommand.self,
         ]

@@ -21,6 +21,7 @@ struct MedChain: AsyncParsableCommand {
             PaillierCommand.self,
             PrivacyCommand.self,
             // commands: node
+            NodeCommand.self,
             TestnetCommand.self,
             BenchCommand.self,
         ]

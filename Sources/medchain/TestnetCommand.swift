@@ -2,10 +2,19 @@ import ArgumentParser
 import Foundation
 import NodeDaemon
 
-/// `medchain testnet --nodes N --home DIR`: a local consortium of N validator processes.
+/// `medchain testnet …`: a local consortium of validator processes on loopback.
 struct TestnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testnet",
+        abstract: "Create and run a local testnet, or send it test transactions.",
+        subcommands: [TestnetRunCommand.self, TestnetSubmitCommand.self],
+        defaultSubcommand: TestnetRunCommand.self)
+}
+
+/// `medchain testnet [run] --nodes N --home DIR`: creates (if needed) and runs the testnet.
+struct TestnetRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Create and run a local testnet: N node homes, one genesis, N `medchain node` processes on loopback.",
         discussion: """
             Creates DIR/node-0 … DIR/node-(N-1) (keys, a genesis with every node a validator, node.json \
@@ -44,6 +53,7 @@ struct TestnetCommand: AsyncParsableCommand {
         for node in layout.nodes {
             print("\(node.name)  peers \(node.p2p)  status \(node.statusURL)/status  home \(node.home)")
         }
+        fflush(nil)
         if noStart { return }
         let supervisor = TestnetSupervisor(layout: layout, executable: TestnetSupervisor.currentExecutable())
         supervisor.onExit = { line in FileHandle.standardError.write(Data("testnet: \(line)\n".utf8)) }
@@ -51,8 +61,35 @@ struct TestnetCommand: AsyncParsableCommand {
             try await supervisor.runUntilSignalled {
                 let pids = supervisor.processIDs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 print("running (pids \(pids)); press Ctrl-C or send SIGTERM to stop")
+                fflush(nil)
             }
         } catch { throw LedgerCLIError(error) }
         print("testnet stopped")
+    }
+}
+
+/// `medchain testnet submit --home DIR`: test transactions from the testnet's client member.
+struct TestnetSubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Sign test transactions with the testnet's client key (DIR/client.ed25519) and POST them to a node.",
+        discussion: "Prints one JSON line per transaction: hash, nonce and (with --wait) the height of its block.")
+
+    @Option(help: "Folder of the testnet.") var home: String
+    @Option(help: "Number of transactions.") var count: Int = 10
+    @Option(help: "Index of the node to send to.") var node: Int = 0
+    @Option(help: "Wait up to this many seconds for every transaction to commit (0: do not wait).") var wait: Double = 30
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: home).standardizedFileURL
+        do {
+            let layout = try TestnetLayout.load(at: directory)
+            guard layout.nodes.indices.contains(node) else { throw TestnetError("--node \(node): the testnet has nodes 0...\(layout.nodes.count - 1)") }
+            let sent = try await TestnetLoad.submit(layout: layout, client: try TestnetLayout.clientKey(at: directory),
+                                                    node: layout.nodes[node], count: count, waitSeconds: wait)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for item in sent { print(String(decoding: try encoder.encode(item), as: UTF8.self)) }
+        } catch { throw LedgerCLIError(error) }
     }
 }
