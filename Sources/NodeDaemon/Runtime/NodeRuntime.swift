@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// `ConsensusNode` is single-threaded, so every call into it (a peer message, a timer, a
 /// client transaction, a status read) is a job on `queue`; the transport and the HTTP server
-/// run elsewhere and only enqueue. Blob reads (`content(of:)`) and committed-transaction
+/// run elsewhere and only enqueue. Block reads (`block(_:)`) and committed-transaction
 /// lookups go straight to the blockstore and the SQLite pool, which are safe to share.
 ///
 /// ```swift
@@ -293,10 +293,11 @@ public final class NodeRuntime: @unchecked Sendable {
         await onQueue { self.node?.nextNonce(for: member) ?? 0 }
     }
 
-    /// The bytes of a blob this node stores, for peers fetching by CID (any thread).
-    public func content(of cid: String) -> [UInt8]? {
+    /// One block of this node's store, for peers fetching by CID (any thread; peers walk
+    /// a file's DAG block by block).
+    public func block(_ cid: String) -> [UInt8]? {
         guard let parsed = try? CID(parsing: cid), blockstore.has(parsed) else { return nil }
-        return try? blockstore.bytes(of: parsed, limit: setup.configuration.limits.maxMessageBytes)
+        return try? blockstore.block(parsed)
     }
 
     public func name(of key: PublicKey) -> String { names[key] ?? key.shortHex }

@@ -44,7 +44,7 @@ public final class NodeDaemon: Sendable {
         runtime = try NodeRuntime(setup: setup, transport: network, blobs: { store in PeerBlobSource(local: store, network: network) },
                                   log: { line in consensusLogger.info("\(line)") })
         let runtime = self.runtime
-        network.contentProvider = { cid in runtime.content(of: cid) }
+        network.contentProvider = { cid in runtime.block(cid) }
         runtime.attach(NodeRuntime.PeerView(
             connected: { network.connectedPeers },
             refusals: { Dictionary(uniqueKeysWithValues: network.statistics.refusals.map { ($0.key.rawValue, Int($0.value)) }) }))

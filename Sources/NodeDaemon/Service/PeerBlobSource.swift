@@ -6,12 +6,14 @@ import Ledger
 import PeerNetwork
 import Synchronization
 
-/// Blobs from this node's blockstore, else fetched by CID from the connected validators
-/// (over `PeerNetwork`), with the CID recomputed from the bytes before they are used.
+/// Blobs from this node's blockstore, else fetched block by block from the connected
+/// validators (over `PeerNetwork`, each block checked against its CID on arrival) into the
+/// local store, then read from there.
 ///
 /// `BlobSource` is synchronous (the ledger's domain validators run inside block staging on
-/// the node's serial queue), so a remote fetch blocks that queue until it answers or times
-/// out; the network's own threads do the I/O, so this cannot deadlock.
+/// the node's serial queue), so a remote fetch blocks that queue until it completes or times
+/// out; the network's own threads do the I/O and serve content without the queue, so this
+/// cannot deadlock.
 struct PeerBlobSource: BlobSource {
     let local: Blockstore
     let network: PeerNetwork
@@ -19,24 +21,13 @@ struct PeerBlobSource: BlobSource {
     func bytes(of text: String) throws -> [UInt8] {
         let cid: CID
         do { cid = try CID(parsing: text) } catch { throw FederationError("malformed CID '\(text)': \(error)") }
-        if local.has(cid) { return try local.bytes(of: cid) }
-        var failures: [String] = []
-        for peer in network.connectedPeers.sorted() {
-            do {
-                let bytes = try Self.wait { try await network.fetch(cid: text, from: peer) }
-                var source = MemoryByteSource(bytes)
-                let actual = try UnixFSImporter(options: ImportOptions(cidVersion: cid.version)).cid(of: &source)
-                guard actual == cid else {
-                    failures.append("\(peer.shortHex)… sent bytes that hash to \(actual)")
-                    continue
-                }
-                return bytes
-            } catch {
-                failures.append("\(peer.shortHex)…: \(error)")
+        if !local.has(cid) {
+            let (store, fetcher) = (local, PeerBlockFetcher(network: network))
+            do { try Self.wait { try await store.fetchDAG(cid, from: fetcher, pin: false) } } catch {
+                throw FederationError("blob \(cid) is not in this node's store and the connected peers did not supply it: \(error)")
             }
         }
-        throw FederationError("blob \(cid) is not in this node's store and no connected peer supplied it"
-            + (failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))"))
+        return try local.bytes(of: cid)
     }
 
     /// Runs `body` on the concurrency pool and blocks this (non-pool) thread for its result.
@@ -51,5 +42,18 @@ struct PeerBlobSource: BlobSource {
         }
         done.wait()
         return try result.withLock { $0! }.get()
+    }
+}
+
+/// Asks each connected validator in turn for a block (`PeerNetwork.fetch` checks the bytes
+/// against the CID).
+struct PeerBlockFetcher: BlockFetcher {
+    let network: PeerNetwork
+
+    func fetchBlock(_ cid: CID) async throws -> [UInt8]? {
+        for peer in network.connectedPeers {
+            if let bytes = try? await network.fetch(cid: cid.description, from: peer) { return bytes }
+        }
+        return nil
     }
 }
