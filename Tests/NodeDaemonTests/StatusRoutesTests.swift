@@ -70,6 +70,10 @@ struct StatusRoutesTests {
         let batch = try JSONDecoder().decode(NodeRuntime.CommitBatch.self, from: Data(blocks.body))
         #expect(batch.blocks.first?.height == UInt64(height))
         #expect(batch.blocks.first?.transactions == [tx.hash.hex])
+        let block = await f.routes.respond(method: "GET", target: "/blocks/\(height)", body: [])
+        #expect(block.text.contains("\"hash\":\"\(batch.blocks.first?.hash ?? "?")\""))
+        #expect(block.text.contains("\"transactions\":1"))
+        #expect(await f.routes.respond(method: "GET", target: "/blocks/999999", body: []).status == 404)
         await f.close()
     }
 

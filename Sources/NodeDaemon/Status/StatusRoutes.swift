@@ -11,6 +11,7 @@ import Ledger
 /// | `POST /tx` | body = canonical signed transaction bytes; 202 + `{"hash","status"}` when admitted, 400 + one line when refused |
 /// | `GET /tx/HASH` | `{"hash","status":"committed","height","index"}`, `"pending"`, or 404 |
 /// | `GET /blocks?after=H&wait=MS` | blocks committed after H (`CommitBatch`), waiting up to MS for one |
+/// | `GET /blocks/HEIGHT` | `{"height","hash","proposer","round","transactions"}` of a committed block, or 404 |
 /// | `GET /nonce/PUBLICKEY` | `{"nonce": N}`: the member's next nonce, counting its transactions in the mempool |
 public struct StatusRoutes: Sendable {
     public struct Response: Sendable, Equatable {
@@ -75,6 +76,14 @@ public struct StatusRoutes: Sendable {
             case .pending: return .json(200, TransactionStatus(hash: hash.hex, status: "pending"))
             case .unknown: return .json(404, TransactionStatus(hash: hash.hex, status: "unknown"))
             }
+        case ("GET", _) where path.hasPrefix("/blocks/"):
+            guard let height = UInt64(path.dropFirst(8)) else { return .text(400, "expected /blocks/ followed by a height") }
+            guard let committed = try? runtime.store.committedBlock(at: height) else {
+                return .text(404, "no committed block at height \(height) on this node")
+            }
+            let block = committed.block
+            return .json(200, BlockInfo(height: height, hash: block.id.hex, proposer: runtime.name(of: block.header.proposer),
+                                        round: committed.certificate.round, transactions: block.transactions.count))
         case ("GET", _) where path.hasPrefix("/nonce/"):
             guard let key = PublicKey(hex: String(path.dropFirst(7)).lowercased()) else {
                 return .text(400, "expected /nonce/ followed by a 64-hex-digit public key")
@@ -90,6 +99,14 @@ public struct StatusRoutes: Sendable {
         default:
             return .text(404, "no such endpoint \(path); try /health, /status, /metrics, /tx, /tx/HASH, /blocks, /nonce/KEY")
         }
+    }
+
+    struct BlockInfo: Codable {
+        var height: UInt64
+        var hash: String
+        var proposer: String
+        var round: UInt32
+        var transactions: Int
     }
 
     struct TransactionStatus: Codable {
