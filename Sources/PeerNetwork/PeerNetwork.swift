@@ -434,8 +434,9 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         handler(.disconnected(peer))
     }
 
-    /// Dials `peer` unless a dial is already under way or a link is up.
-    private func dial(_ peer: PublicKey) {
+    /// Dials `peer` unless a dial is already under way or a link is up (tests call it to
+    /// dial against the smaller-key-dials rule).
+    func dial(_ peer: PublicKey) {
         let address: PeerAddress? = state.withLockedValue { state in
             guard state.phase == .running, !state.dialing.contains(peer), state.links[peer] == nil,
                   let address = configuration.peers[peer] else { return nil }
