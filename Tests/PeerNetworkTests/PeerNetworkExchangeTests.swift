@@ -19,6 +19,10 @@ struct PeerNetworkExchangeTests {
         #expect(b.events.messages(from: a.publicKey) == [ping])
         #expect(a.events.messages(from: b.publicKey) == [big])
         #expect(b.events.count(connected: a.publicKey) == 1)
+        // TLS 1.3 (the only version allowed), one outbound and one inbound end.
+        let (outbound, inbound) = (try #require(a.network.links.first), try #require(b.network.links.first))
+        #expect(outbound.tlsVersion == "TLSv1.3" && inbound.tlsVersion == "TLSv1.3")
+        #expect(outbound.peer == b.publicKey && outbound.outbound && !inbound.outbound && inbound.peer == a.publicKey)
         #expect(a.network.statistics.totalRefusals == 0 && b.network.statistics.totalRefusals == 0)
         // Hello + one message out; bytes include the 5-byte frame headers.
         let sent = a.network.statistics
