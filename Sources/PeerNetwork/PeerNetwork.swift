@@ -55,8 +55,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
     /// An authenticated link.
     struct Link {
         var channel: Channel
-        var name: String
-        var dialed: Bool
+        var info: PeerLinkInfo
     }
 
     struct PendingFetch {
@@ -215,6 +214,9 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
 
     /// The validators with an authenticated link, sorted.
     public var connectedPeers: [PublicKey] { state.withLockedValue { $0.links.keys.sorted() } }
+
+    /// The authenticated links, sorted by peer.
+    public var links: [PeerLinkInfo] { state.withLockedValue { $0.links.values.map(\.info).sorted { $0.peer < $1.peer } } }
 
     public var statistics: PeerNetworkStatistics { state.withLockedValue { $0.statistics } }
 
@@ -396,11 +398,14 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
 
     /// A link passed TLS and the hello. The newest link to a peer wins (an older one is
     /// usually a half-open connection from before the peer restarted).
-    func linkEstablished(_ channel: Channel, peer: PublicKey, name: String, dialed: Bool) {
+    func linkEstablished(_ channel: Channel, peer: PublicKey, name: String, dialed: Bool, tlsVersion: String) {
+        let remote = channel.remoteAddress.map { "\($0)" } ?? "?"
+        let info = PeerLinkInfo(peer: peer, name: name, outbound: dialed, remoteAddress: remote, tlsVersion: tlsVersion,
+                                establishedAt: Date())
         let (accepted, replaced) = state.withLockedValue { state -> (Bool, Channel?) in
             guard state.phase == .running else { return (false, nil) }
             let old = state.links[peer]?.channel
-            state.links[peer] = Link(channel: channel, name: name, dialed: dialed)
+            state.links[peer] = Link(channel: channel, info: info)
             state.attempts[peer] = 0
             state.statistics.linksEstablished += 1
             return (true, old)
@@ -411,7 +416,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         }
         logger.info("peer connected", metadata: [
             "peer": "\(peer.shortHex)", "peer_name": "\(name)", "direction": "\(dialed ? "out" : "in")",
-            "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+            "remote": "\(remote)", "tls": "\(tlsVersion)",
         ])
         if let replaced {
             replaced.close(promise: nil)
@@ -434,8 +439,9 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         handler(.disconnected(peer))
     }
 
-    /// Dials `peer` unless a dial is already under way or a link is up.
-    private func dial(_ peer: PublicKey) {
+    /// Dials `peer` unless a dial is already under way or a link is up (tests call it to
+    /// dial against the smaller-key-dials rule).
+    func dial(_ peer: PublicKey) {
         let address: PeerAddress? = state.withLockedValue { state in
             guard state.phase == .running, !state.dialing.contains(peer), state.links[peer] == nil,
                   let address = configuration.peers[peer] else { return nil }

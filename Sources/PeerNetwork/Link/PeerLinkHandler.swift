@@ -129,7 +129,9 @@ final class PeerLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         handshakeTimer = nil
         peer = certified
         network.countIn(bytes: frame.payload.readableBytes)
-        network.linkEstablished(context.channel, peer: certified, name: hello.name, dialed: expected != nil)
+        let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
+        network.linkEstablished(context.channel, peer: certified, name: hello.name, dialed: expected != nil,
+                                tlsVersion: version.map(Self.name(of:)) ?? "unknown")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -147,6 +149,15 @@ final class PeerLinkHandler: ChannelInboundHandler, RemovableChannelHandler {
             network.logLinkError(error, remote: remote, peer: peer)
         }
         context.close(promise: nil)
+    }
+
+    static func name(of version: TLSVersion) -> String {
+        switch version {
+        case .tlsv13: "TLSv1.3"
+        case .tlsv12: "TLSv1.2"
+        case .tlsv11: "TLSv1.1"
+        case .tlsv1: "TLSv1"
+        }
     }
 
     /// Counts and logs the refusal (once per link) and closes the link.
