@@ -22,7 +22,7 @@ struct PeerBlobSource: BlobSource {
         let cid: CID
         do { cid = try CID(parsing: text) } catch { throw FederationError("malformed CID '\(text)': \(error)") }
         if !local.has(cid) {
-            let (store, fetcher) = (local, PeerBlockFetcher(network: network))
+            let (store, fetcher) = (local, PeerBlockFetcher(network: network, peers: network.connectedPeers))
             do { try Self.wait { try await store.fetchDAG(cid, from: fetcher, pin: false) } } catch {
                 throw FederationError("blob \(cid) is not in this node's store and the connected peers did not supply it: \(error)")
             }
@@ -42,18 +42,5 @@ struct PeerBlobSource: BlobSource {
         }
         done.wait()
         return try result.withLock { $0! }.get()
-    }
-}
-
-/// Asks each connected validator in turn for a block (`PeerNetwork.fetch` checks the bytes
-/// against the CID).
-struct PeerBlockFetcher: BlockFetcher {
-    let network: PeerNetwork
-
-    func fetchBlock(_ cid: CID) async throws -> [UInt8]? {
-        for peer in network.connectedPeers {
-            if let bytes = try? await network.fetch(cid: cid.description, from: peer) { return bytes }
-        }
-        return nil
     }
 }
