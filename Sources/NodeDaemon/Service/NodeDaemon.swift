@@ -21,6 +21,7 @@ public final class NodeDaemon: Sendable {
     public let network: PeerNetwork
     public let statusServer: StatusServer
     let logger: Logger
+    private let group: ServiceGroup
 
     /// Opens everything (nothing listens or runs until `run()`).
     public init(setup: NodeSetup, logger: Logger) throws {
@@ -52,11 +53,7 @@ public final class NodeDaemon: Sendable {
         statusServer = StatusServer(routes: StatusRoutes(runtime: runtime), host: configuration.status.host,
                                     port: configuration.status.port, maxRequestBytes: configuration.limits.maxRequestBytes,
                                     logger: logger)
-    }
-
-    /// Runs until SIGTERM or SIGINT (or a service fails), then shuts down in order.
-    public func run() async throws {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: NetworkService(network: network)),
                 .init(service: RuntimeService(runtime: runtime)),
@@ -64,10 +61,20 @@ public final class NodeDaemon: Sendable {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
+    }
+
+    /// Runs until SIGTERM or SIGINT, `triggerShutdown()`, or a service failure, then shuts
+    /// down in order.
+    public func run() async throws {
         logger.info("node starting", metadata: ["name": "\(setup.name)", "chain": "\(setup.chainID)",
                                                 "listen": "\(setup.configuration.listen)", "status": "\(setup.configuration.status)"])
         try await group.run()
         logger.info("node stopped")
+    }
+
+    /// Starts the same graceful shutdown as SIGTERM.
+    public func triggerShutdown() async {
+        await group.triggerGracefulShutdown()
     }
 }
 

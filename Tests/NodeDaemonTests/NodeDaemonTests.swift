@@ -1,0 +1,112 @@
+import Foundation
+import Ledger
+import Logging
+@testable import NodeDaemon
+import Testing
+
+/// Whole daemons in one process: TLS peer links over loopback, the HTTP status server, the
+/// runtime, composed in their `ServiceGroup`s.
+@Suite(.serialized)
+struct NodeDaemonTests {
+    static var logger: Logger {
+        var logger = Logger(label: "medchain.node.test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// A running daemon and the task that runs it.
+    struct Running {
+        let daemon: NodeDaemon
+        let task: Task<Void, any Error>
+
+        init(_ setup: NodeSetup) throws {
+            let daemon = try NodeDaemon(setup: setup, logger: NodeDaemonTests.logger)
+            self.daemon = daemon
+            task = Task { try await daemon.run() }
+        }
+
+        var runtime: NodeRuntime { daemon.runtime }
+        var status: NodeAddress { daemon.setup.configuration.status }
+
+        func stop() async throws {
+            await daemon.triggerShutdown()
+            try await task.value
+        }
+
+        func post(_ bytes: [UInt8]) async throws -> StatusClient.Reply {
+            try await StatusClient.withConnection(host: status.host, port: status.port) { try await $0.request("POST", "/tx", body: bytes) }
+        }
+    }
+
+    static func committed(_ hashes: [Hash256], at runtimes: [NodeRuntime]) async -> Bool {
+        for runtime in runtimes {
+            for hash in hashes { if case .committed = await runtime.transactionState(hash) {} else { return false } }
+        }
+        return true
+    }
+
+    @Test func fourDaemonsOverTLSCommitAndARestartedOneCatchesUpByBlockSync() async throws {
+        var chain = try TestChain(nodes: 4, basePort: 40_000 + Int.random(in: 0..<1_000) * 16)
+        defer { chain.remove() }
+        var nodes = try (0..<4).map { try Running(try chain.setup($0)) }
+        #expect(await eventually { for node in nodes { if await node.runtime.status().peersConnected.count != 3 { return false } }; return true })
+
+        // Transactions through the real HTTP endpoint of every node.
+        var hashes: [Hash256] = []
+        for i in 0..<20 {
+            let tx = chain.transaction()
+            hashes.append(tx.hash)
+            let reply = try await nodes[i % 4].post(tx.bytes)
+            #expect(reply.status == 202, "\(reply.text)")
+        }
+        // Malformed bytes are refused with one line, and the node carries on.
+        let bad = try await nodes[1].post(Array("garbage".utf8))
+        #expect(bad.status == 400)
+        #expect(bad.text.hasPrefix("refused (malformed)"))
+        let runtimes = nodes.map(\.runtime)
+        #expect(await eventually { await Self.committed(hashes, at: runtimes) })
+
+        // node-3 shuts down (SIGTERM path); the others go on.
+        try await nodes[3].stop()
+        let stoppedAt = await nodes[3].runtime.status().height
+        var later: [Hash256] = []
+        for _ in 0..<10 {
+            let tx = chain.transaction()
+            later.append(tx.hash)
+            #expect(try await nodes[0].post(tx.bytes).status == 202)
+        }
+        #expect(await eventually { await Self.committed(later, at: Array(runtimes.prefix(3))) })
+        let target = await nodes[0].runtime.status().height
+        #expect(target > stoppedAt)
+
+        // Restarted from its home: the log is replayed and the missing blocks come by sync.
+        nodes[3] = try Running(try chain.setup(3))
+        let restarted = nodes[3].runtime
+        #expect(await eventually(60) { await restarted.status().height >= target })
+        for height in 1...target {
+            let reference = try #require(try nodes[0].runtime.store.committedBlock(at: height)).block.id
+            for node in nodes.dropFirst() {
+                #expect(try node.runtime.store.committedBlock(at: height)?.block.id == reference, "height \(height)")
+            }
+        }
+        let metrics = await nodes[0].runtime.metricsSnapshot()
+        #expect(metrics.messagesIn > 0 && metrics.messagesOut > 0)
+        #expect(metrics.transactionsRefused["malformed"] == nil)   // the bad POST went to node-1
+        for node in nodes { try await node.stop() }
+    }
+
+    @Test func anOversizedRequestBodyIsRefusedWith413() async throws {
+        var template = NodeConfiguration()
+        template.limits.maxRequestBytes = 4096
+        let chain = try TestChain(nodes: 1, basePort: 40_000 + Int.random(in: 0..<1_000) * 16, template: template)
+        defer { chain.remove() }
+        let node = try Running(try chain.setup(0))
+        #expect(await eventually { (try? await node.post([1])) != nil })
+        let reply = try await node.post([UInt8](repeating: 1, count: 5000))
+        #expect(reply.status == 413)
+        #expect(reply.text.contains("4096"))
+        let health = try await StatusClient.withConnection(host: node.status.host, port: node.status.port) { try await $0.request("GET", "/health") }
+        #expect(health.status == 200)
+        try await node.stop()
+    }
+}
