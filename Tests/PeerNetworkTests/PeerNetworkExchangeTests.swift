@@ -142,3 +142,12 @@ struct PeerConnectionLimitTests {
         try await server.network.shutdown()
     }
 }
+
+struct PeerNetworkBenchmarkTests {
+    @Test func aSmallBenchmarkRunDeliversEveryMessageAndBlob() async throws {
+        let result = try await PeerNetworkBenchmark(nodes: 3, messagesPerNode: 50, messageBytes: 100, blobs: 3, blobBytes: 10_000).run()
+        #expect(result.messages == 3 * 2 * 50)
+        #expect(result.blobs == 3 && result.blobBytes == 10_000)
+        #expect(result.messagesPerSecond > 0 && result.fetchMegabytesPerSecond > 0)
+    }
+}
