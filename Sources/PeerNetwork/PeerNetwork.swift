@@ -158,6 +158,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: waterMark)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel, expected: nil) }
             }
@@ -178,6 +179,12 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
             "address": "\(configuration.listen.host):\(port)", "key": "\(key.publicKey.shortHex)",
         ])
         for peer in peersToDial { dial(peer) }
+    }
+
+    /// A link stops being writable above `maxQueuedBytesPerPeer` queued bytes.
+    private var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        let high = max(configuration.maxQueuedBytesPerPeer, 2)
+        return .init(low: high / 2, high: high)
     }
 
     /// The peers this node dials: those with a known address and a greater key.
@@ -243,16 +250,20 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
             ])
             return
         }
-        sendFrame(.consensus, payload: bytes, to: peer)
+        sendFrame(.consensus, payload: bytes, to: peer, droppingWhenBusy: true)
     }
 
     /// Writes one frame to `peer` without checking the size (tests use it to send oversized
     /// frames). Returns false when there is no link.
     @discardableResult
-    func sendFrame(_ type: FrameType, payload: [UInt8], to peer: PublicKey) -> Bool {
+    func sendFrame(_ type: FrameType, payload: [UInt8], to peer: PublicKey, droppingWhenBusy: Bool = false) -> Bool {
         let channel: Channel? = state.withLockedValue { state in
             guard let link = state.links[peer] else {
                 state.statistics.droppedNotConnected += 1
+                return nil
+            }
+            if droppingWhenBusy && !link.channel.isWritable {
+                state.statistics.droppedBackpressure += 1
                 return nil
             }
             state.statistics.framesOut += 1
@@ -365,12 +376,21 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
     /// Builds the pipeline of a new channel: TLS (with the validator check), keepalive, frame
     /// decoder, link handler.
     private func configure(_ channel: Channel, expected: PublicKey?) throws {
-        let accepted = state.withLockedValue { state in
-            guard state.phase == .running else { return false }
+        enum Admission { case accepted, stopped, tooMany }
+        let admission = state.withLockedValue { state -> Admission in
+            guard state.phase == .running else { return .stopped }
+            guard state.channels.count - state.links.count < configuration.maxPendingConnections else { return .tooMany }
             state.channels[ObjectIdentifier(channel)] = channel
-            return true
+            return .accepted
         }
-        guard accepted else { throw PeerNetworkError.notRunning }
+        switch admission {
+        case .accepted: break
+        case .stopped: throw PeerNetworkError.notRunning
+        case .tooMany:
+            recordRefusal(.tooManyPendingConnections, remote: channel.remoteAddress.map { "\($0)" } ?? "?",
+                          detail: "\(configuration.maxPendingConnections) connections are already in TLS or the hello")
+            throw PeerNetworkError.notRunning
+        }
         let link = PeerLinkHandler(network: self, expected: expected)
         let verifier = verifier
         let remote = channel.remoteAddress.map { "\($0)" } ?? "?"
@@ -390,10 +410,15 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         }
         let interval = Int64(configuration.keepaliveIntervalMs)
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(tls)
-        try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(3 * interval), writeTimeout: .milliseconds(interval)))
-        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(limit: configuration.maxMessageBytes)))
-        try pipeline.addHandler(link)
+        do {
+            try pipeline.addHandler(tls)
+            try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(3 * interval), writeTimeout: .milliseconds(interval)))
+            try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(limit: configuration.maxMessageBytes)))
+            try pipeline.addHandler(link)
+        } catch {
+            state.withLockedValue { _ = $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+            throw error
+        }
     }
 
     /// A link passed TLS and the hello. The newest link to a peer wins (an older one is
@@ -452,6 +477,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         guard let address else { return }
         ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: waterMark)
             .connectTimeout(.milliseconds(Int64(configuration.handshakeTimeoutMs)))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel, expected: peer) }

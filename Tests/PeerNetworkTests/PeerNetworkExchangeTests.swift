@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 @testable import Ledger
 @testable import PeerNetwork
@@ -84,5 +86,68 @@ struct PeerNetworkExchangeTests {
             _ = try PeerNetwork(key: TestPeers.key(99), name: "x", configuration: TestPeers.configuration(validators: keys),
                                 logger: CapturingLog().logger(), handler: { _ in })
         }
+    }
+}
+
+struct PeerNetworkStatisticsTests {
+    @Test func prometheusTextListsEveryCounterAndEveryRefusalReason() {
+        var statistics = PeerNetworkStatistics()
+        statistics.framesIn = 12
+        statistics.refusals[.unknownPeer] = 2
+        let text = statistics.prometheusText(connectedPeers: 3)
+        #expect(text.contains("# TYPE medchain_network_frames_in_total counter\nmedchain_network_frames_in_total 12\n"))
+        #expect(text.contains("medchain_network_refusals_total{reason=\"unknown_peer\"} 2\n"))
+        #expect(text.contains("medchain_network_refusals_total{reason=\"oversized_frame\"} 0\n"))
+        #expect(text.contains("medchain_network_connected_peers 3\n"))
+        let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(samples.count == 9 + RefusalReason.allCases.count + 1)
+    }
+}
+
+struct PeerKeepaliveTests {
+    @Test func anIdleLinkStaysUpOnPingsAndPongs() async throws {
+        let keys = TestPeers.keys(2)
+        var configuration = TestPeers.configuration(validators: keys)
+        configuration.keepaliveIntervalMs = 100
+        let listener = try await TestNode.start(keys[1], configuration: configuration)
+        configuration.peers = [keys[1].publicKey: listener.address]
+        let dialer = try await TestNode.start(keys[0], configuration: configuration)
+        #expect(await TestPeers.eventually { dialer.network.connectedPeers == [keys[1].publicKey] })
+        let before = listener.network.statistics.framesIn
+        // Ten idle intervals: pings flow both ways, and no side times out.
+        #expect(await TestPeers.eventually { listener.network.statistics.framesIn >= before + 5 && dialer.network.statistics.framesIn >= 5 })
+        #expect(listener.events.count(disconnected: keys[0].publicKey) == 0)
+        #expect(listener.network.statistics.refusals(.keepaliveTimeout) == 0)
+        try await dialer.network.shutdown()
+        try await listener.network.shutdown()
+    }
+}
+
+struct PeerConnectionLimitTests {
+    @Test func connectionsBeyondThePendingLimitAreClosedAndCounted() async throws {
+        let keys = TestPeers.keys(2)
+        var configuration = TestPeers.configuration(validators: keys)
+        configuration.maxPendingConnections = 2
+        let server = try await TestNode.start(keys[1], configuration: configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var idle: [Channel] = []
+        for _ in 0..<3 {
+            idle.append(try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: server.network.boundPort).get())
+        }
+        try await idle[2].closeFuture.get()  // the third is closed at once
+        #expect(server.network.statistics.refusals(.tooManyPendingConnections) == 1)
+        #expect(idle[0].isActive && idle[1].isActive)
+        for channel in idle { try? await channel.close() }
+        try await group.shutdownGracefully()
+        try await server.network.shutdown()
+    }
+}
+
+struct PeerNetworkBenchmarkTests {
+    @Test func aSmallBenchmarkRunDeliversEveryMessageAndBlob() async throws {
+        let result = try await PeerNetworkBenchmark(nodes: 3, messagesPerNode: 50, messageBytes: 100, blobs: 3, blobBytes: 10_000).run()
+        #expect(result.messages == 3 * 2 * 50)
+        #expect(result.blobs == 3 && result.blobBytes == 10_000)
+        #expect(result.messagesPerSecond > 0 && result.fetchMegabytesPerSecond > 0)
     }
 }

@@ -34,12 +34,20 @@ public struct PeerNetworkConfiguration: Sendable {
     public var keepaliveIntervalMs: UInt64
     /// Lifetime of the certificate issued at start (default 1 year).
     public var certificateLifetimeSeconds: Int64
+    /// Connections still in TLS or the hello beyond this many are closed at once (default 64),
+    /// so unauthenticated clients cannot pile up handshakes.
+    public var maxPendingConnections: Int
+    /// Consensus messages to a peer whose link has more than this many bytes waiting to be
+    /// written are dropped (default 64 MiB): a slow peer cannot make this node buffer without
+    /// bound. Consensus re-gossips, so the peer catches up once it reads again.
+    public var maxQueuedBytesPerPeer: Int
 
     public init(chainID: String, listen: PeerAddress, peers: [PublicKey: PeerAddress] = [:],
                 validators: Set<PublicKey>, maxMessageBytes: Int = 20 * 1024 * 1024 + 64,
                 reconnectInitialMs: UInt64 = 100, reconnectMaxMs: UInt64 = 10_000,
                 handshakeTimeoutMs: UInt64 = 10_000, fetchTimeoutMs: UInt64 = 30_000,
-                keepaliveIntervalMs: UInt64 = 5_000, certificateLifetimeSeconds: Int64 = 365 * 24 * 3600) {
+                keepaliveIntervalMs: UInt64 = 5_000, certificateLifetimeSeconds: Int64 = 365 * 24 * 3600,
+                maxPendingConnections: Int = 64, maxQueuedBytesPerPeer: Int = 64 << 20) {
         self.chainID = chainID
         self.listen = listen
         self.peers = peers
@@ -51,5 +59,7 @@ public struct PeerNetworkConfiguration: Sendable {
         self.fetchTimeoutMs = fetchTimeoutMs
         self.keepaliveIntervalMs = keepaliveIntervalMs
         self.certificateLifetimeSeconds = certificateLifetimeSeconds
+        self.maxPendingConnections = maxPendingConnections
+        self.maxQueuedBytesPerPeer = maxQueuedBytesPerPeer
     }
 }

@@ -29,6 +29,8 @@ public enum RefusalReason: String, Sendable, Hashable, CaseIterable, CustomStrin
     case contentMismatch = "content_mismatch"
     /// A link went silent for three keepalive intervals.
     case keepaliveTimeout = "keepalive_timeout"
+    /// More than `maxPendingConnections` connections were in TLS or the hello.
+    case tooManyPendingConnections = "too_many_pending_connections"
 
     public var description: String { rawValue }
 }
@@ -42,6 +44,8 @@ public struct PeerNetworkStatistics: Sendable, Hashable {
     public var bytesOut: UInt64 = 0
     /// Consensus messages dropped because the peer was not connected.
     public var droppedNotConnected: UInt64 = 0
+    /// Consensus messages dropped because the peer's link had `maxQueuedBytesPerPeer` waiting.
+    public var droppedBackpressure: UInt64 = 0
     /// Links that passed TLS and the hello, in either direction.
     public var linksEstablished: UInt64 = 0
     /// Outgoing connection attempts (first dials and redials).
@@ -55,4 +59,38 @@ public struct PeerNetworkStatistics: Sendable, Hashable {
     public func refusals(_ reason: RefusalReason) -> UInt64 { refusals[reason] ?? 0 }
 
     public var totalRefusals: UInt64 { refusals.values.reduce(0, +) }
+}
+
+extension PeerNetworkStatistics {
+    /// The counters in the Prometheus text exposition format, one `# TYPE` line per metric
+    /// and every refusal reason listed (0 when none), e.g.
+    /// `medchain_network_refusals_total{reason="unknown_peer"} 2`.
+    public func prometheusText(prefix: String = "medchain_network", connectedPeers: Int? = nil) -> String {
+        var lines: [String] = []
+        func counter(_ name: String, _ help: String, _ value: UInt64) {
+            lines.append("# HELP \(prefix)_\(name) \(help)")
+            lines.append("# TYPE \(prefix)_\(name) counter")
+            lines.append("\(prefix)_\(name) \(value)")
+        }
+        counter("frames_in_total", "Frames received on authenticated links.", framesIn)
+        counter("frames_out_total", "Frames sent on authenticated links.", framesOut)
+        counter("bytes_in_total", "Frame bytes received, headers included.", bytesIn)
+        counter("bytes_out_total", "Frame bytes sent, headers included.", bytesOut)
+        counter("dropped_not_connected_total", "Consensus messages dropped for want of a link.", droppedNotConnected)
+        counter("dropped_backpressure_total", "Consensus messages dropped because the peer was not reading.", droppedBackpressure)
+        counter("links_established_total", "Links that passed TLS and the hello.", linksEstablished)
+        counter("dials_total", "Outgoing connection attempts.", dials)
+        counter("content_requests_served_total", "Fetch-by-CID requests answered.", contentRequestsServed)
+        lines.append("# HELP \(prefix)_refusals_total Connections, frames and blobs refused, by reason.")
+        lines.append("# TYPE \(prefix)_refusals_total counter")
+        for reason in RefusalReason.allCases {
+            lines.append("\(prefix)_refusals_total{reason=\"\(reason.rawValue)\"} \(refusals(reason))")
+        }
+        if let connectedPeers {
+            lines.append("# HELP \(prefix)_connected_peers Validators with an authenticated link.")
+            lines.append("# TYPE \(prefix)_connected_peers gauge")
+            lines.append("\(prefix)_connected_peers \(connectedPeers)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
