@@ -23,7 +23,7 @@ struct PeerBlobSource: BlobSource {
         do { cid = try CID(parsing: text) } catch { throw FederationError("malformed CID '\(text)': \(error)") }
         if !local.has(cid) {
             let (store, fetcher) = (local, PeerBlockFetcher(network: network, peers: network.connectedPeers))
-            do { try Self.wait { try await store.fetchDAG(cid, from: fetcher, pin: false) } } catch {
+            do { _ = try Self.wait { try await store.fetchDAG(cid, from: fetcher, pin: false) } } catch {
                 throw FederationError("blob \(cid) is not in this node's store and the connected peers did not supply it: \(error)")
             }
         }
