@@ -171,9 +171,15 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
             throw PeerNetworkError.cannotListen(configuration.listen, reason: "\(error)")
         }
         let port = server.localAddress?.port ?? configuration.listen.port
-        state.withLockedValue {
-            $0.serverChannel = server
-            $0.boundPort = port
+        let stillRunning = state.withLockedValue { state in
+            guard state.phase == .running else { return false }
+            state.serverChannel = server
+            state.boundPort = port
+            return true
+        }
+        guard stillRunning else {  // shut down while binding
+            try? await server.close()
+            throw PeerNetworkError.notRunning
         }
         logger.info("peer network listening", metadata: [
             "address": "\(configuration.listen.host):\(port)", "key": "\(key.publicKey.shortHex)",

@@ -128,6 +128,8 @@ struct ConsensusOverNetworkTests {
         #expect(committed, "not every validator committed the four transactions")
 
         #expect(try Self.checkAgreement(validators) >= 2)
+        let proposers = try await validators[0].driver.perform { node in Set(node.commits.map(\.proposer)) }
+        #expect(proposers.isSubset(of: Set(keys.map(\.publicKey))) && !proposers.isEmpty)
         for validator in validators {
             #expect(validator.network.statistics.totalRefusals == 0)
             #expect(validator.network.statistics.framesIn > 0)

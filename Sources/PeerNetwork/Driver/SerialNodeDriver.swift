@@ -59,7 +59,7 @@ public final class SerialNodeDriver: @unchecked Sendable {
         queue.async { self.node?.receive(bytes, from: peer) }
     }
 
-    /// Admits a transaction (synchronously, on the queue); false if already pending.
+    /// Admits a transaction (on the queue, blocking the caller); false if already pending.
     ///
     /// - Throws: the ledger's `TransactionRejection`, or `SerialNodeDriverError.notAttached`.
     @discardableResult
@@ -70,11 +70,26 @@ public final class SerialNodeDriver: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with the node on its queue (for reads: height, commits, state).
+    /// Runs `body` with the node on its queue (for reads: height, commits, state), blocking
+    /// the caller until it is done; async code should use `perform`.
     public func withNode<T>(_ body: (ConsensusNode) throws -> T) throws -> T {
         try queue.sync {
             guard let node else { throw SerialNodeDriverError.notAttached }
             return try body(node)
+        }
+    }
+
+    /// Runs `body` with the node on its queue without blocking the caller's thread (for
+    /// async callers such as HTTP handlers and services).
+    public func perform<T: Sendable>(_ body: @escaping @Sendable (ConsensusNode) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                guard let node = self.node else {
+                    continuation.resume(throwing: SerialNodeDriverError.notAttached)
+                    return
+                }
+                continuation.resume(with: Result { try body(node) })
+            }
         }
     }
 
