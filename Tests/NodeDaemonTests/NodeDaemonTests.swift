@@ -110,3 +110,32 @@ struct NodeDaemonTests {
         try await node.stop()
     }
 }
+
+extension NodeDaemonTests {
+    @Test func anUpdateBlobStoredOnlyAtAPeerIsFetchedByCIDBlockByBlock() async throws {
+        let chain = try TestChain(nodes: 2, basePort: 40_000 + Int.random(in: 0..<1_000) * 16)
+        defer { chain.remove() }
+        let nodes = try (0..<2).map { try Running(try chain.setup($0)) }
+        #expect(await eventually { await nodes[0].runtime.status().peersConnected.count == 1 })
+        // 600 KB: several 256 KiB leaves under a dag-pb root.
+        var generator = SystemRandomNumberGenerator()
+        let blob = (0..<600_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let cid = try nodes[1].runtime.blockstore.put(bytes: blob, pin: true).root
+        #expect(!nodes[0].runtime.blockstore.has(cid))
+        let source = PeerBlobSource(local: nodes[0].runtime.blockstore, network: nodes[0].daemon.network)
+        // The source blocks its thread (it runs on the node's queue in production).
+        let fetched = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try source.bytes(of: cid.description) }) }
+        }
+        #expect(fetched == blob)
+        #expect(nodes[0].runtime.blockstore.has(cid))
+        // A CID nobody holds is an error naming it, not a hang.
+        let absent = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+        let failure = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try source.bytes(of: absent) }) }
+        }
+        guard case .failure(let error) = failure else { Issue.record("fetched a blob nobody has"); return }
+        #expect("\(error)".contains("not in this node's store"))
+        for node in nodes { try await node.stop() }
+    }
+}
