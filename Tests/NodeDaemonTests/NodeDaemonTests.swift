@@ -14,6 +14,10 @@ struct NodeDaemonTests {
         return logger
     }
 
+    /// A base port for a small testnet: below Linux's ephemeral range (32768–60999), so an
+    /// outgoing connection's local port never takes a port a test node wants to listen on.
+    static func freshBasePort() -> Int { 20_000 + Int.random(in: 0..<370) * 16 }
+
     /// A running daemon and the task that runs it.
     struct Running {
         let daemon: NodeDaemon
@@ -46,7 +50,7 @@ struct NodeDaemonTests {
     }
 
     @Test func fourDaemonsOverTLSCommitAndARestartedOneCatchesUpByBlockSync() async throws {
-        var chain = try TestChain(nodes: 4, basePort: 40_000 + Int.random(in: 0..<1_000) * 16)
+        var chain = try TestChain(nodes: 4, basePort: Self.freshBasePort())
         defer { chain.remove() }
         var nodes = try (0..<4).map { try Running(try chain.setup($0)) }
         #expect(await eventually { for node in nodes { if await node.runtime.status().peersConnected.count != 3 { return false } }; return true })
@@ -98,7 +102,7 @@ struct NodeDaemonTests {
     @Test func anOversizedRequestBodyIsRefusedWith413() async throws {
         var template = NodeConfiguration()
         template.limits.maxRequestBytes = 4096
-        let chain = try TestChain(nodes: 1, basePort: 40_000 + Int.random(in: 0..<1_000) * 16, template: template)
+        let chain = try TestChain(nodes: 1, basePort: Self.freshBasePort(), template: template)
         defer { chain.remove() }
         let node = try Running(try chain.setup(0))
         #expect(await eventually { (try? await node.post([1])) != nil })
@@ -113,7 +117,7 @@ struct NodeDaemonTests {
 
 extension NodeDaemonTests {
     @Test func anUpdateBlobStoredOnlyAtAPeerIsFetchedByCIDBlockByBlock() async throws {
-        let chain = try TestChain(nodes: 2, basePort: 40_000 + Int.random(in: 0..<1_000) * 16)
+        let chain = try TestChain(nodes: 2, basePort: Self.freshBasePort())
         defer { chain.remove() }
         let nodes = try (0..<2).map { try Running(try chain.setup($0)) }
         #expect(await eventually { await nodes[0].runtime.status().peersConnected.count == 1 })

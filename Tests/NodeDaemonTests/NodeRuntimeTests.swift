@@ -97,6 +97,19 @@ struct NodeRuntimeTests {
         await runtime.stop()
     }
 
+    @Test(.timeLimit(.minutes(1))) func cancellingALongPollEndsItAtOnce() async throws {
+        let chain = try TestChain(nodes: 1)
+        defer { chain.remove() }
+        let runtime = try await Self.start(chain, peers: InProcessPeers(), indices: 0..<1)[0]
+        let far = await runtime.status().height + 1_000_000
+        // Ten minutes unless cancelled (the time limit fails the test otherwise).
+        let poll = Task { await runtime.commits(after: far, waitMs: 600_000) }
+        try await Task.sleep(for: .milliseconds(100))
+        poll.cancel()
+        #expect(await poll.value.blocks.isEmpty)
+        await runtime.stop()
+    }
+
     @Test func fourRuntimesCommitTheSameBlocksAndARestartedOneCatchesUp() async throws {
         var chain = try TestChain(nodes: 4)
         defer { chain.remove() }

@@ -35,7 +35,7 @@ struct TestnetProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medchain-processes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let layout = try TestnetLayout.create(at: directory, nodes: 4,
-                                              options: TestnetLayout.Options(basePort: 41_000 + Int.random(in: 0..<1_000) * 16))
+                                              options: TestnetLayout.Options(basePort: 26_000 + Int.random(in: 0..<370) * 16))  // below the ephemeral ports
         let client = try TestnetLayout.clientKey(at: directory)
         let supervisor = TestnetSupervisor(layout: layout, executable: try #require(Self.executable))
         try supervisor.startAll()

@@ -56,7 +56,8 @@ public final class NodeRuntime: @unchecked Sendable {
     private var seenCommits = 0
     private var recent: [CommitSummary] = []
     private var waiters: [Int: (after: UInt64, continuation: CheckedContinuation<CommitBatch, Never>)] = [:]
-    private var nextWaiter = 0
+    private let waiterIDs = Mutex<Int>(0)
+    private var cancelledWaiters: Set<Int> = []
     private var metrics = NodeMetrics()
     /// The height whose start waits for a transaction (see `emptyBlockIntervalMs`).
     private var gatedHeight: UInt64?
@@ -250,24 +251,38 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     /// Blocks committed after `height` (from the last `recentLimit`); with `waitMs` > 0 and
-    /// none yet, waits up to that long for the next commit (a long poll).
+    /// none yet, waits up to that long for the next commit (a long poll). Cancelling the
+    /// calling task ends the wait early (the status server does on shutdown).
     public func commits(after height: UInt64, waitMs: UInt64 = 0) async -> CommitBatch {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                let ready = self.batch(after: height)
-                guard ready.blocks.isEmpty, waitMs > 0, !self.stopped else {
-                    continuation.resume(returning: ready)
-                    return
-                }
-                let id = self.nextWaiter
-                self.nextWaiter += 1
-                self.waiters[id] = (height, continuation)
-                self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(waitMs, 600_000)))) {
-                    guard let waiter = self.waiters.removeValue(forKey: id) else { return }
-                    waiter.continuation.resume(returning: self.batch(after: waiter.after))
+        let id = waiterIDs.withLock { id in
+            id += 1
+            return id
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async {
+                    let ready = self.batch(after: height)
+                    let cancelled = self.cancelledWaiters.remove(id) != nil
+                    guard ready.blocks.isEmpty, waitMs > 0, !self.stopped, !cancelled else {
+                        continuation.resume(returning: ready)
+                        return
+                    }
+                    self.waiters[id] = (height, continuation)
+                    self.queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(waitMs, 600_000)))) { self.wake(id) }
                 }
             }
+        } onCancel: {
+            queue.async {
+                // Cancelled before the wait was registered: remember it, so it never starts.
+                if self.waiters[id] == nil { self.cancelledWaiters.insert(id) } else { self.wake(id) }
+            }
         }
+    }
+
+    /// Answers waiter `id` with what it has now (if it is still waiting).
+    private func wake(_ id: Int) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.continuation.resume(returning: batch(after: waiter.after))
     }
 
     private func batch(after height: UInt64) -> CommitBatch {

@@ -10,14 +10,19 @@ import Glibc
 /// in a fault test) is reported and left down: the others keep running, and it can be
 /// restarted by hand with the same command (`restart(_:)` does that).
 public final class TestnetSupervisor: @unchecked Sendable {
-    // @unchecked: `children` is guarded by `lock`.
+    // @unchecked: `children`, `stopping` and `exitHandler` are guarded by `lock`.
     public let layout: TestnetLayout
     public let executable: URL
     private let lock = NSLock()
     private var children: [String: Process] = [:]
-    /// Receives one line per child that exits while the supervisor is running.
-    public var onExit: (@Sendable (String) -> Void)?
+    private var exitHandler: (@Sendable (String) -> Void)?
     private var stopping = false
+
+    /// Receives one line per child that exits while the supervisor is running.
+    public var onExit: (@Sendable (String) -> Void)? {
+        get { lock.withLock { exitHandler } }
+        set { lock.withLock { exitHandler = newValue } }
+    }
 
     /// - Parameter executable: the `medchain` binary (usually the running one: `currentExecutable()`).
     public init(layout: TestnetLayout, executable: URL) {
