@@ -26,9 +26,12 @@ public struct ConsensusBenchmark: Sendable {
         public var txPerSecond: Double
         public var p50CommitMs: Double
         public var p99CommitMs: Double
+        /// Per node: the share of the run its serial consensus queue was busy (1 = saturated).
+        public var queueBusy: [Double]
 
         enum CodingKeys: String, CodingKey {
             case nodes, transactions, committed, refused, blocks, seconds
+            case queueBusy = "queue_busy"
             case submitSeconds = "submit_seconds"
             case offeredRate = "offered_rate"
             case txPerSecond = "tx_per_second"
@@ -85,6 +88,7 @@ public struct ConsensusBenchmark: Sendable {
         try await waitUntilConnected(layout, progress: progress)
         progress("\(nodes) nodes connected; submitting \(total) transactions over \(connections) connections")
 
+        let busyBefore = try await queueBusy(layout)
         let clock = ContinuousClock()
         let start = clock.now
         let tally = Tally()
@@ -137,6 +141,8 @@ public struct ConsensusBenchmark: Sendable {
             }
             try await group.waitForAll()
         }
+        let elapsed = Self.seconds(clock.now - start)
+        let busyAfter = try await queueBusy(layout)
         let submitSeconds = submitted.withLock { $0.values.max().map(Self.seconds) ?? 0 }
         let commitTimes = committed.withLock { $0 }
         let sent = submitted.withLock { $0 }
@@ -150,7 +156,21 @@ public struct ConsensusBenchmark: Sendable {
         return Result(nodes: nodes, transactions: total, committed: commitTimes.count, refused: refusals.count,
                       blocks: blocks.withLock { $0 }, seconds: round(end), submitSeconds: round(submitSeconds),
                       offeredRate: rate, txPerSecond: round(Double(commitTimes.count) / max(end, 1e-9)),
-                      p50CommitMs: round(percentile(0.5)), p99CommitMs: round(percentile(0.99)))
+                      p50CommitMs: round(percentile(0.5)), p99CommitMs: round(percentile(0.99)),
+                      queueBusy: zip(busyBefore, busyAfter).map { round(($1 - $0) / max(elapsed, 1e-9)) })
+    }
+
+    /// Each node's `medchain_queue_busy_seconds_total`.
+    func queueBusy(_ layout: TestnetLayout) async throws -> [Double] {
+        var values: [Double] = []
+        for node in layout.nodes {
+            let text = try await StatusClient.withConnection(host: node.status.host, port: node.status.port) {
+                try await $0.request("GET", "/metrics").text
+            }
+            let line = text.split(separator: "\n").first { $0.hasPrefix("medchain_queue_busy_seconds_total{") }
+            values.append(line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0)
+        }
+        return values
     }
 
     /// Polls every node's `/status` until each sees all its peers (60 s at most).

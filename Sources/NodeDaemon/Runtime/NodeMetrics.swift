@@ -22,6 +22,9 @@ public struct NodeMetrics: Sendable, Hashable {
     /// `POST /tx` refusals by reason.
     public var transactionsRefused: [String: Int] = [:]
     public var halted = false
+    /// Time the node's serial queue spent running jobs (consensus, timers, submissions, reads):
+    /// its growth rate near 1 s/s means the queue is saturated.
+    public var queueBusyNanoseconds: UInt64 = 0
 
     public init() {}
 }

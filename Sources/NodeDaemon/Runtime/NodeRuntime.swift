@@ -134,7 +134,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     /// A message from a peer (any thread); handled in order on the queue.
     public func receive(_ bytes: [UInt8], from peer: PublicKey) {
-        queue.async {
+        queue.async { self.timed {
             guard self.started, !self.stopped, let node = self.node else { return }
             self.metrics.messagesIn += 1
             self.metrics.bytesIn += UInt64(bytes.count)
@@ -143,10 +143,12 @@ public final class NodeRuntime: @unchecked Sendable {
                 self.release(gated)
             }
             self.afterEvent()
-        }
+        } }
     }
 
-    private func fire(_ timer: NodeTimer) {
+    private func fire(_ timer: NodeTimer) { timed { fireTimed(timer) } }
+
+    private func fireTimed(_ timer: NodeTimer) {
         guard started, !stopped, let node else { return }
         if case .startHeight(let h) = timer, node.mempool.count == 0 {
             let wait = setup.configuration.consensus.emptyBlockIntervalMs
@@ -321,8 +323,15 @@ public final class NodeRuntime: @unchecked Sendable {
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+            queue.async { continuation.resume(returning: self.timed(body)) }
         }
+    }
+
+    /// Runs a job, adding its duration to the queue's busy time (the saturation metric).
+    private func timed<T>(_ body: () -> T) -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { metrics.queueBusyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        return body()
     }
 
     /// Picks up blocks the last job committed: counters, the long-poll window, waiters.

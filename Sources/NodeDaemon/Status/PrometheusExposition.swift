@@ -1,3 +1,5 @@
+import Foundation
+
 /// Renders `NodeMetrics` in the Prometheus text exposition format 0.0.4
 /// (`Content-Type: text/plain; version=0.0.4`): `# HELP` and `# TYPE` lines, then samples;
 /// counters end in `_total`, label values are escaped.
@@ -36,6 +38,8 @@ public enum PrometheusExposition {
         sample("medchain_messages_refused_total", "counter", "Peer messages refused by consensus, by reason.", byReason(m.refusals))
         sample("medchain_transport_refused_total", "counter", "Connections and frames refused by the peer transport, by reason.",
                byReason(m.transportRefusals))
+        sample("medchain_queue_busy_seconds_total", "counter", "Time the node's serial consensus queue spent running jobs.",
+               [("", String(format: "%.6f", Double(m.queueBusyNanoseconds) / 1e9))])
         one("medchain_halted", "gauge", "1 if the node stopped itself after a storage failure.", m.halted ? 1 : 0)
         return out
     }
