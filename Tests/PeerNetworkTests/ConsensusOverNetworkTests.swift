@@ -115,12 +115,12 @@ struct ConsensusOverNetworkTests {
             try validators[index % 2].driver.submit(tx)
             if index == 1 {
                 // Let the first two land first so nonces 2 and 3 may go into a later block.
-                #expect(try await TestPeers.eventually(timeoutSeconds: 30) {
+                #expect(try await TestPeers.eventually(timeoutSeconds: 120) {
                     try validators[0].driver.withNode { $0.application.state.dataset("bafy-network-1") != nil }
                 })
             }
         }
-        let committed = try await TestPeers.eventually(timeoutSeconds: 60) {
+        let committed = try await TestPeers.eventually(timeoutSeconds: 120) {
             try validators.allSatisfy { validator in
                 try validator.driver.withNode { node in transactions.indices.allSatisfy { node.application.state.dataset("bafy-network-\($0)") != nil } }
             }
@@ -146,7 +146,7 @@ struct ConsensusOverNetworkTests {
         #expect(await TestPeers.eventually { validators.allSatisfy { $0.network.connectedPeers.count == 3 } })
         for validator in validators { validator.driver.start() }
         try validators[0].driver.submit(Self.dataset("bafy-before", nonce: 0))
-        #expect(try await TestPeers.eventually(timeoutSeconds: 60) { try validators.allSatisfy { try Self.has($0, dataset: "bafy-before") } })
+        #expect(try await TestPeers.eventually(timeoutSeconds: 120) { try validators.allSatisfy { try Self.has($0, dataset: "bafy-before") } })
 
         // Stop the last validator (it only listens; the others dial it).
         let stopped = validators[3]
@@ -155,7 +155,7 @@ struct ConsensusOverNetworkTests {
         let running = Array(validators.prefix(3))
         #expect(await TestPeers.eventually { running.allSatisfy { $0.network.connectedPeers.count == 2 } })
         try running[1].driver.submit(Self.dataset("bafy-while-down", nonce: 1))
-        #expect(try await TestPeers.eventually(timeoutSeconds: 60) { try running.allSatisfy { try Self.has($0, dataset: "bafy-while-down") } })
+        #expect(try await TestPeers.eventually(timeoutSeconds: 120) { try running.allSatisfy { try Self.has($0, dataset: "bafy-while-down") } })
         let reached = try running.map(Self.height).min()!
 
         // Restart it from its ledger and write-ahead log on the same port: the dialers find it,
@@ -164,7 +164,7 @@ struct ConsensusOverNetworkTests {
         validators[3] = try await Self.startValidator(keys[3], keys: keys, genesis: genesis, home: home, peers: peers, listen: address)
         validators[3].driver.start()
         #expect(await TestPeers.eventually { validators.allSatisfy { $0.network.connectedPeers.count == 3 } })
-        #expect(try await TestPeers.eventually(timeoutSeconds: 60) {
+        #expect(try await TestPeers.eventually(timeoutSeconds: 120) {
             try Self.height(validators[3]) >= reached && Self.has(validators[3], dataset: "bafy-while-down")
         })
         try Self.checkAgreement(validators)

@@ -108,14 +108,14 @@ struct PeerKeepaliveTests {
     @Test func anIdleLinkStaysUpOnPingsAndPongs() async throws {
         let keys = TestPeers.keys(2)
         var configuration = TestPeers.configuration(validators: keys)
-        configuration.keepaliveIntervalMs = 100
+        configuration.keepaliveIntervalMs = 1_000
         let listener = try await TestNode.start(keys[1], configuration: configuration)
         configuration.peers = [keys[1].publicKey: listener.address]
         let dialer = try await TestNode.start(keys[0], configuration: configuration)
         #expect(await TestPeers.eventually { dialer.network.connectedPeers == [keys[1].publicKey] })
         let before = listener.network.statistics.framesIn
-        // Ten idle intervals: pings flow both ways, and no side times out.
-        #expect(await TestPeers.eventually { listener.network.statistics.framesIn >= before + 5 && dialer.network.statistics.framesIn >= 5 })
+        // Idle intervals pass: pings and pongs flow both ways, and no side times out.
+        #expect(await TestPeers.eventually { listener.network.statistics.framesIn >= before + 3 && dialer.network.statistics.framesIn >= 3 })
         #expect(listener.events.count(disconnected: keys[0].publicKey) == 0)
         #expect(listener.network.statistics.refusals(.keepaliveTimeout) == 0)
         try await dialer.network.shutdown()

@@ -9,7 +9,7 @@ struct PeerProtocolTests {
     static let keys = TestPeers.keys(3)
 
     /// A server for `keys`, a raw client playing validator `keys[0]`, and a check.
-    static func withServer(keepaliveMs: UInt64 = 2_000,
+    static func withServer(keepaliveMs: UInt64 = 30_000,
                            _ body: (_ server: TestNode, _ raw: RawPeer) async throws -> Void) async throws {
         var configuration = TestPeers.configuration(validators: keys)
         configuration.keepaliveIntervalMs = keepaliveMs

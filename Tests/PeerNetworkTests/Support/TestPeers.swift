@@ -20,12 +20,13 @@ enum TestPeers {
                               maxMessageBytes: Int = 1 << 20, chainID: String = chainID) -> PeerNetworkConfiguration {
         PeerNetworkConfiguration(chainID: chainID, listen: listen, peers: peers, validators: Set(validators.map(\.publicKey)),
                                  maxMessageBytes: maxMessageBytes, reconnectInitialMs: 50, reconnectMaxMs: 400,
-                                 handshakeTimeoutMs: 5_000, fetchTimeoutMs: 5_000, keepaliveIntervalMs: 2_000)
+                                 // Generous: `swift test --parallel` can starve this process for seconds.
+                                 handshakeTimeoutMs: 30_000, fetchTimeoutMs: 30_000, keepaliveIntervalMs: 10_000)
     }
 
     /// Waits (polling every 10 ms) until `condition` holds; false after `timeoutSeconds`.
     /// Only bounds how long a broken test hangs; no test measures time.
-    static func eventually(timeoutSeconds: Double = 15, _ condition: () throws -> Bool) async rethrows -> Bool {
+    static func eventually(timeoutSeconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             if try condition() { return true }
