@@ -23,8 +23,8 @@ struct TestnetRunCommand: AsyncParsableCommand {
             SIGINT or SIGTERM stops every node gracefully. Each node logs to DIR/node-i/node.log.
             """)
 
-    @Option(help: "Number of validator nodes (new testnet only).")
-    var nodes: Int = 4
+    @Option(help: "Number of validator nodes (new testnet only; default 4).")
+    var nodes: Int?
 
     @Option(help: "Folder of the testnet.")
     var home: String
@@ -44,8 +44,11 @@ struct TestnetRunCommand: AsyncParsableCommand {
         do {
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent(TestnetLayout.manifestName).path) {
                 layout = try TestnetLayout.load(at: directory)
+                if let nodes, nodes != layout.nodes.count {
+                    throw TestnetError("\(directory.path) already holds a testnet of \(layout.nodes.count) nodes; drop --nodes to run it, or choose an empty folder for \(nodes)")
+                }
             } else {
-                layout = try TestnetLayout.create(at: directory, nodes: nodes,
+                layout = try TestnetLayout.create(at: directory, nodes: nodes ?? 4,
                                                   options: TestnetLayout.Options(chainID: chainID, basePort: basePort))
                 print("created testnet \(layout.chainID) with \(layout.nodes.count) validators in \(directory.path)")
             }
