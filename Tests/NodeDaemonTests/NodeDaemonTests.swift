@@ -93,8 +93,12 @@ struct NodeDaemonTests {
                 #expect(try node.runtime.store.committedBlock(at: height)?.block.id == reference, "height \(height)")
             }
         }
-        let metrics = await nodes[0].runtime.metricsSnapshot()
+        let first = nodes[0].runtime
+        #expect(await eventually { await first.metricsSnapshot().peersConnected == 3 })   // node-3 redialed
+        let metrics = await first.metricsSnapshot()
         #expect(metrics.messagesIn > 0 && metrics.messagesOut > 0)
+        #expect(Set(metrics.transportDropped.keys) == ["not_connected", "backpressure"])
+        #expect((metrics.transportDropped["not_connected"] ?? 0) > 0)   // sends to node-3 while it was down
         #expect(metrics.transactionsRefused["malformed"] == nil)   // the bad POST went to node-1
         for node in nodes { try await node.stop() }
     }

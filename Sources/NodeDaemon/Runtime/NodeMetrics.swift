@@ -18,6 +18,8 @@ public struct NodeMetrics: Sendable, Hashable {
     public var refusals: [String: Int] = [:]
     /// Refusals below consensus (the transport: oversized frames, unknown peers, bad TLS).
     public var transportRefusals: [String: Int] = [:]
+    /// Outgoing peer messages the transport dropped, by reason (`not_connected`, `backpressure`).
+    public var transportDropped: [String: Int] = [:]
     public var transactionsAdmitted: UInt64 = 0
     /// `POST /tx` refusals by reason.
     public var transactionsRefused: [String: Int] = [:]

@@ -25,15 +25,20 @@ public final class NodeRuntime: @unchecked Sendable {
     // @unchecked: `node` and every `var` below are only touched on `queue`; the `let`s are
     // immutable or Sendable.
 
-    /// Who is connected and what the transport refused (the peer network fills it in).
+    /// Who is connected, and what the transport refused or dropped (the peer network fills
+    /// it in).
     public struct PeerView: Sendable {
         public var connected: @Sendable () -> [PublicKey]
         public var refusals: @Sendable () -> [String: Int]
+        /// Outgoing messages dropped, by reason (`not_connected`, `backpressure`).
+        public var dropped: @Sendable () -> [String: Int]
 
         public init(connected: @escaping @Sendable () -> [PublicKey] = { [] },
-                    refusals: @escaping @Sendable () -> [String: Int] = { [:] }) {
+                    refusals: @escaping @Sendable () -> [String: Int] = { [:] },
+                    dropped: @escaping @Sendable () -> [String: Int] = { [:] }) {
             self.connected = connected
             self.refusals = refusals
+            self.dropped = dropped
         }
     }
 
@@ -234,7 +239,7 @@ public final class NodeRuntime: @unchecked Sendable {
 
     public func metricsSnapshot() async -> NodeMetrics {
         let view = peerView.withLock { $0 }
-        let connected = view.connected().count, transportRefusals = view.refusals()
+        let connected = view.connected().count, transportRefusals = view.refusals(), dropped = view.dropped()
         return await onQueue {
             var m = self.metrics
             m.height = self.node?.application.tip.height ?? 0
@@ -245,6 +250,7 @@ public final class NodeRuntime: @unchecked Sendable {
             m.peersConnected = connected
             m.peersConfigured = self.setup.peers.count
             m.transportRefusals = transportRefusals
+            m.transportDropped = dropped
             let sent = self.transport.sent
             m.messagesOut = sent.messages
             m.bytesOut = sent.bytes

@@ -48,7 +48,11 @@ public final class NodeDaemon: Sendable {
         network.contentProvider = { cid in runtime.block(cid) }
         runtime.attach(NodeRuntime.PeerView(
             connected: { network.connectedPeers },
-            refusals: { Dictionary(uniqueKeysWithValues: network.statistics.refusals.map { ($0.key.rawValue, Int($0.value)) }) }))
+            refusals: { Dictionary(uniqueKeysWithValues: network.statistics.refusals.map { ($0.key.rawValue, Int($0.value)) }) },
+            dropped: {
+                let statistics = network.statistics
+                return ["not_connected": Int(statistics.droppedNotConnected), "backpressure": Int(statistics.droppedBackpressure)]
+            }))
         inbox.attach(runtime, logger: logger)
         statusServer = StatusServer(routes: StatusRoutes(runtime: runtime), host: configuration.status.host,
                                     port: configuration.status.port, maxRequestBytes: configuration.limits.maxRequestBytes,

@@ -40,6 +40,8 @@ public enum PrometheusExposition {
                byReason(m.transportRefusals))
         sample("medchain_queue_busy_seconds_total", "counter", "Time the node's serial consensus queue spent running jobs.",
                [("", String(format: "%.6f", Double(m.queueBusyNanoseconds) / 1e9))])
+        sample("medchain_transport_dropped_total", "counter", "Outgoing peer messages dropped by the transport, by reason.",
+               byReason(m.transportDropped))
         one("medchain_halted", "gauge", "1 if the node stopped itself after a storage failure.", m.halted ? 1 : 0)
         return out
     }
