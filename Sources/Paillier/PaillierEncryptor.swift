@@ -19,7 +19,7 @@
 /// the key owner learns nothing about the table. See docs/paillier.md for the security argument.
 ///
 /// Build one encryptor per key and process and reuse it (the table for a 2048-bit key and the
-/// default exponent takes ~0.2 s and ~40 MB).
+/// default exponent takes ~0.3 s and ~40 MB).
 public final class PaillierEncryptor: Sendable {
     /// How long the random exponent a is.
     public enum ExponentLength: Sendable, Equatable {
