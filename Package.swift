@@ -22,6 +22,10 @@ let package = Package(
         // deps: store
         // deps: privacy
         // deps: network
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // deps: node
     ],
     targets: [
@@ -61,6 +65,20 @@ let package = Package(
         .target(name: "Paillier", dependencies: ["CGMP"]),
         .target(name: "Privacy", dependencies: ["Tensor", "DataSets", "Learning"]),
         // targets: network
+        .target(
+            name: "PeerNetwork",
+            dependencies: [
+                "Ledger", "Consensus", "ContentStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // targets: federation
         .target(
             name: "Federation",
@@ -117,6 +135,19 @@ let package = Package(
         .testTarget(name: "PaillierTests", dependencies: ["Paillier"], resources: [.copy("Inputs")]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Tensor", "DataSets", "Learning"], resources: [.copy("Inputs")]),
         // tests: network
+        .testTarget(
+            name: "PeerNetworkTests",
+            dependencies: [
+                "PeerNetwork", "Consensus", "Ledger", "ContentStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // tests: node
         // tests: federation
         .testTarget(name: "FederationTests", dependencies: ["Federation"]),
