@@ -1,24 +1,49 @@
-/// Fast Paillier encryption: the Damgård–Jurik–Nielsen short-exponent variant with a
-/// fixed-base windowed table.
+/// Fast Paillier encryption: the Damgård–Jurik–Nielsen fixed-base variant with a short random
+/// exponent and a precomputed windowed table.
 ///
 /// Textbook encryption computes `r^n mod n²` with a full-length (k-bit) exponent for every
 /// message. DJN (Damgård, Jurik & Nielsen 2010) instead fixes `h = −x² mod n` for a
 /// random unit x, publishes `hₛ = h^n mod n²`, and encrypts as
 ///
-///     c = (1 + m·n) · hₛ^a mod n²,  a uniform in [0, 2^⌈k/2⌉)
+///     c = (1 + m·n) · hₛ^a mod n²,  a uniform in [0, 2^ℓ)
 ///
 /// `hₛ^a` is still an n-th residue, so decryption is unchanged and python-paillier decrypts
-/// these ciphertexts. Because the base is fixed, `hₛ^a` is a product of precomputed powers:
-/// with a window of w bits, table entry (i, d) holds `hₛ^(d·2^(w·i))`, and an encryption costs
-/// ⌈k/2⌉ / w modular multiplications instead of a k-bit exponentiation (about 2 × 1.5k).
+/// these ciphertexts. ℓ is twice the security level of the modulus by default
+/// (``ExponentLength/twiceSecurityLevel``: 224 bits for a 2048-bit n, 112-bit security), or
+/// DJN's original ⌈k/2⌉ (``ExponentLength/halfModulus``). Because the base is fixed, `hₛ^a` is
+/// a product of precomputed powers: with a window of w bits, table entry (i, d) holds
+/// `hₛ^(d·2^(w·i))`, and an encryption costs ⌈ℓ/w⌉ modular multiplications (20 for ℓ = 224,
+/// w = 12) instead of a k-bit exponentiation (about 1.5k).
 ///
 /// The encryptor chooses h itself, so any public key (one from pheutil included) works and
 /// the key owner learns nothing about the table. See docs/paillier.md for the security argument.
 ///
-/// Building the table takes ~0.15 s and ~17 MB for a 2048-bit key; reuse one encryptor.
+/// Build one encryptor per key and process and reuse it (the table for a 2048-bit key and the
+/// default exponent takes ~0.3 s and ~40 MB).
 public final class PaillierEncryptor: Sendable {
+    /// How long the random exponent a is.
+    public enum ExponentLength: Sendable, Equatable {
+        /// 2κ bits for a modulus of κ-bit security (NIST SP 800-57 Part 1, Table 2): 160 for
+        /// k < 2048, 224 for 2048, 256 for 3072, 304 for 4096, 384 for 7680, 512 for 15360;
+        /// never more than ⌈k/2⌉.
+        case twiceSecurityLevel
+        /// ⌈k/2⌉ bits, as in DJN's paper (1024 for k = 2048).
+        case halfModulus
+        /// An explicit length in bits (tests and benchmarks).
+        case bits(Int)
+
+        /// The exponent length in bits for a k-bit modulus.
+        public func bits(modulusBits k: Int) -> Int {
+            switch self {
+            case .twiceSecurityLevel: min(2 * PaillierEncryptor.securityLevel(modulusBits: k), (k + 1) / 2)
+            case .halfModulus: (k + 1) / 2
+            case .bits(let bits): bits
+            }
+        }
+    }
+
     public let publicKey: PaillierPublicKey
-    /// Bits of the random exponent a: ⌈k/2⌉ as DJN specify.
+    /// Bits of the random exponent a.
     public let exponentBits: Int
     /// Window width in bits.
     public let windowBits: Int
@@ -28,13 +53,20 @@ public final class PaillierEncryptor: Sendable {
     private let table: [GMPInteger]
 
     /// Builds the precomputed table for `publicKey`.
-    /// - Parameter windowBits: table window; 8 costs 255 entries per window and halves the
-    ///   multiplications compared with 4. Larger windows grow the table exponentially.
-    public init(publicKey: PaillierPublicKey, windowBits: Int = 8) {
-        precondition((1...12).contains(windowBits))
+    /// - Parameters:
+    ///   - exponent: the length of the random exponent (default 2κ bits).
+    ///   - windowBits: table window; each window costs 2^w − 1 entries and saves
+    ///     multiplications: ⌈ℓ/w⌉ per encryption. The default is 12 for exponents of at most
+    ///     320 bits (20 multiplications, ~40 MB for k = 2048) and 8 for longer ones
+    ///     (128 multiplications and ~17 MB for ℓ = 1024).
+    public init(publicKey: PaillierPublicKey, exponent: ExponentLength = .twiceSecurityLevel, windowBits: Int? = nil) {
+        let bits = exponent.bits(modulusBits: publicKey.bits)
+        precondition(bits >= 1, "the random exponent needs at least one bit")
+        let window = windowBits ?? (bits <= 320 ? 12 : 8)
+        precondition((1...16).contains(window))
         self.publicKey = publicKey
-        self.windowBits = windowBits
-        exponentBits = (publicKey.bits + 1) / 2
+        self.windowBits = window
+        exponentBits = bits
         let n = publicKey.n
         let nSquared = publicKey.nSquared
         var x = GMPInteger.random(below: n)
@@ -42,8 +74,8 @@ public final class PaillierEncryptor: Sendable {
         let h = n - (x * x).modulo(n)
         base = h.power(n, modulo: nSquared)
 
-        let digits = (1 << windowBits) - 1
-        let windows = (exponentBits + windowBits - 1) / windowBits
+        let digits = (1 << window) - 1
+        let windows = (exponentBits + window - 1) / window
         var entries: [GMPInteger] = []
         entries.reserveCapacity(windows * digits)
         var windowBase = base  // hₛ^(2^(w·i))
@@ -61,6 +93,20 @@ public final class PaillierEncryptor: Sendable {
 
     /// The number of windows (modular multiplications per encryption, at most).
     public var windowCount: Int { (exponentBits + windowBits - 1) / windowBits }
+
+    /// The security level κ in bits of a k-bit factoring modulus, from NIST SP 800-57 Part 1
+    /// Rev. 5, Table 2 (1024 → 80, 2048 → 112, 3072 → 128, 7680 → 192, 15360 → 256), with
+    /// 4096 → 152 as the commonly quoted interpolation (the GNFS cost estimate).
+    public static func securityLevel(modulusBits k: Int) -> Int {
+        switch k {
+        case ..<2048: 80
+        case ..<3072: 112
+        case ..<4096: 128
+        case ..<7680: 152
+        case ..<15360: 192
+        default: 256
+        }
+    }
 
     /// `hₛ^a mod n²` for a fresh random a of ``exponentBits`` bits.
     func randomMask() -> GMPInteger {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Paillier public key with g = n + 1, as python-paillier uses.
 ///
 /// With g = n + 1, `g^m mod n² = 1 + m·n`, so the message part of a ciphertext costs one
@@ -56,6 +58,33 @@ public struct PaillierPublicKey: Sendable, Hashable {
             throw PaillierError(.invalidCiphertext, "ciphertext shares a factor with n, so it is not a Paillier ciphertext; discard it")
         }
         return PaillierCiphertext(trusted: value)
+    }
+
+    /// Checks many integers received from elsewhere, as ``ciphertext(_:)`` does each, with one
+    /// gcd for the whole vector.
+    ///
+    /// n = p·q with p, q prime, so Π cᵢ mod n shares a factor with n exactly when some cᵢ
+    /// does: running products modulo n (one short multiplication per value, in chunks on all
+    /// cores) and one gcd per chunk replace a gcd per value (about 5× the time for a
+    /// 2,640-ciphertext update). The error names the first offending index.
+    /// - Throws: ``PaillierError/Code/invalidCiphertext`` unless every value is in `1 ..< n²`
+    ///   and coprime to n.
+    public func ciphertexts(_ values: [GMPInteger]) throws(PaillierError) -> [PaillierCiphertext] {
+        let inRange = values.allSatisfy { $0.signum > 0 && $0 < nSquared }
+        let chunks = min(values.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let units = inRange && ParallelMap.map(count: chunks) { chunk -> Bool in
+            let product = GMPInteger(1)
+            for index in (chunk * values.count / chunks)..<((chunk + 1) * values.count / chunks) {
+                product.multiplyInPlace(by: values[index], modulo: n)
+            }
+            return product.gcd(n) == GMPInteger(1)
+        }.allSatisfy { $0 }
+        if units { return values.map { PaillierCiphertext(trusted: $0) } }
+        // Something is wrong: check one by one, in order, to name the first bad ciphertext.
+        for (index, value) in values.enumerated() {
+            do { _ = try ciphertext(value) } catch { throw PaillierError(.invalidCiphertext, "ciphertext \(index): \(error.message)") }
+        }
+        preconditionFailure("a product shared a factor with n but no factor did")
     }
 
     // MARK: Encryption

@@ -161,11 +161,28 @@ struct PaillierEncrypt: ParsableCommand {
     @Option(help: "Save to this file instead of standard output.")
     var output: String?
 
+    @Flag(help: "Use the fast DJN encryptor (short exponent, fixed-base table) instead of textbook r^n; the output is an ordinary Paillier ciphertext that pheutil decrypts.")
+    var fast = false
+
     func run() throws {
         let value = try parsePlaintext(plaintext)
         let publicKey = try loadPublicKey(`public`)
-        let encrypted = try paillierStep("encrypting \(plaintext)") { () throws(PaillierError) in try publicKey.encrypt(value) }
-        try writeEncryptedNumber(encrypted, publicKey: publicKey, to: output)
+        guard fast else {
+            let encrypted = try paillierStep("encrypting \(plaintext)") { () throws(PaillierError) in try publicKey.encrypt(value) }
+            return try writeEncryptedNumber(encrypted, publicKey: publicKey, to: output)
+        }
+        // Encode at pheutil's exponent first, so the written ciphertext is exactly the DJN
+        // encryption (no textbook re-randomisation on top).
+        let encrypted = try paillierStep("encrypting \(plaintext)") { () throws(PaillierError) in
+            var encoded = try PaillierEncodedNumber.encode(value, publicKey: publicKey)
+            if encoded.exponent > PaillierEncryptedNumber.pheutilExponent {
+                encoded = try encoded.decreasingExponent(to: PaillierEncryptedNumber.pheutilExponent, publicKey: publicKey)
+            }
+            return PaillierEncryptedNumber(ciphertext: try PaillierEncryptor(publicKey: publicKey).encrypt(raw: encoded.encoding),
+                                           exponent: encoded.exponent)
+        }
+        if encrypted.exponent < PaillierEncryptedNumber.pheutilExponent { CommandFiles.log("Exponent is less than -32") }
+        try CommandFiles.write(encrypted.json, to: output)
     }
 }
 

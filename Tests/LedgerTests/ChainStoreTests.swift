@@ -47,6 +47,15 @@ struct ChainStoreTests {
         func cleanUp() { try? FileManager.default.removeItem(at: directory) }
     }
 
+    @Test func theWriterCommitsWithSynchronousFull() throws {
+        // GRDB's WAL set-up would leave NORMAL (2 = FULL, 1 = NORMAL); a committed block must
+        // survive power loss.
+        let fixture = Fixture()
+        let store = try ChainStore(url: fixture.url, genesis: fixture.chain.genesis)
+        let mode = try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(mode == 2)
+    }
+
     @Test func aCommittedChainReopensWithTheSameStateAndVerifies() throws {
         let fixture = Fixture()
         defer { fixture.cleanUp() }

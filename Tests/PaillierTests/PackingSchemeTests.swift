@@ -75,6 +75,34 @@ struct PackingSchemeTests {
         }
     }
 
+    /// The federation's layout (sample-weighted 16-bit values: 24-bit slots, K parties) under
+    /// the default short-exponent encryptor: slots at the maximum, at zero and alternating
+    /// between the two, summed over K parties, decrypt to the exact integer sums, including
+    /// slots that straddle 64-bit words and the last, partly filled plaintext.
+    @Test(arguments: [2, 3, 4, 8, 16])
+    func fastEncryptedSumsAreExactAtTheSlotLimits(parties: Int) throws {
+        let key = TestKeys.k1024
+        let encryptor = TestKeys.encryptor1024
+        let scheme = try PackingScheme(valueBits: 24, parties: parties, publicKey: key.publicKey)
+        #expect(scheme.paddingBits == Int.bitWidth - (parties - 1).leadingZeroBitCount)  // ⌈log₂ K⌉
+        let count = 3 * scheme.slotsPerPlaintext + 2
+        let top = scheme.maxValue
+        let patterns: [[UInt64]] = [
+            [UInt64](repeating: top, count: count),
+            [UInt64](repeating: 0, count: count),
+            (0..<count).map { $0 % 2 == 0 ? top : 0 },
+            (0..<count).map { $0 % 3 == 0 ? 0 : top - UInt64($0 % 2) },
+        ]
+        for (p, pattern) in patterns.enumerated() {
+            // Party k sends the pattern, except the last one, which sends its complement
+            // (top − v), so mixed sums are tested too.
+            let vectors = (0..<parties).map { k in k == parties - 1 && p > 1 ? pattern.map { top - $0 } : pattern }
+            let expected = (0..<count).map { i in vectors.reduce(UInt64(0)) { $0 + $1[i] } }
+            let sum = key.publicKey.sum(try vectors.map { try encryptor.encrypt(packing: $0, scheme: scheme) })
+            #expect(try key.decrypt(packed: sum, scheme: scheme, count: count) == expected, "K = \(parties), pattern \(p)")
+        }
+    }
+
     @Test func unpackingRejectsPlaintextsWiderThanTheSlots() throws {
         let scheme = try PackingScheme(valueBits: 16, parties: 2, modulusBits: 1024)
         let tooWide = GMPInteger(1).shiftedLeft(scheme.slotsPerPlaintext * scheme.slotBits)

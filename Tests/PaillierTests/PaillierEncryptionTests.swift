@@ -54,15 +54,47 @@ struct PaillierEncryptionTests {
     }
 
     @Test func theFixedBaseIsAnEncryptionOfZeroAndTheTableMatchesPlainExponentiation() {
-        // hₛ = h^n is an n-th residue: it decrypts to 0, so masks never disturb the message.
-        #expect(key.decrypt(raw: PaillierCiphertext(trusted: encryptor.base)) == GMPInteger(0))
-        let exponent = GMPInteger.random(bits: encryptor.exponentBits)
-        let words = exponent.littleEndianWords(count: (encryptor.exponentBits + 63) / 64)
-        #expect(encryptor.mask(exponentWords: words) == encryptor.base.power(exponent, modulo: publicKey.nSquared))
-        let allOnes = GMPInteger(1).shiftedLeft(encryptor.exponentBits) - 1
-        #expect(encryptor.mask(exponentWords: allOnes.littleEndianWords(count: words.count))
-                == encryptor.base.power(allOnes, modulo: publicKey.nSquared))
-        #expect(encryptor.exponentBits == 512)
+        // The default (2κ = 160-bit exponent for a 1024-bit key, 12-bit windows), DJN's ⌈k/2⌉,
+        // and windows that do not divide the exponent length.
+        let encryptors = [encryptor, PaillierEncryptor(publicKey: publicKey, exponent: .halfModulus),
+                          PaillierEncryptor(publicKey: publicKey, exponent: .bits(100), windowBits: 7)]
+        #expect(encryptors.map(\.exponentBits) == [160, 512, 100])
+        #expect(encryptors.map(\.windowCount) == [14, 64, 15])
+        for e in encryptors {
+            // hₛ = h^n is an n-th residue: it decrypts to 0, so masks never disturb the message.
+            #expect(key.decrypt(raw: PaillierCiphertext(trusted: e.base)) == GMPInteger(0))
+            let count = (e.exponentBits + 63) / 64
+            let exponent = GMPInteger.random(bits: e.exponentBits)
+            #expect(e.mask(exponentWords: exponent.littleEndianWords(count: count)) == e.base.power(exponent, modulo: publicKey.nSquared))
+            // Every digit at its maximum, and the smallest exponents (no multiplication at all).
+            let allOnes = GMPInteger(1).shiftedLeft(e.exponentBits) - 1
+            for a in [allOnes, GMPInteger(0), GMPInteger(1), GMPInteger(1).shiftedLeft(e.exponentBits - 1)] {
+                #expect(e.mask(exponentWords: a.littleEndianWords(count: count)) == e.base.power(a, modulo: publicKey.nSquared))
+            }
+            let m = GMPInteger.random(below: publicKey.n)
+            #expect(key.decrypt(raw: try! e.encrypt(raw: m)) == m)
+        }
+    }
+
+    @Test func theShortExponentIsTwiceTheSecurityLevelOfTheModulus() {
+        // NIST SP 800-57 Part 1 Rev. 5, Table 2: 1024 → 80, 2048 → 112, 3072 → 128 bits.
+        let cases: [(Int, Int, Int)] = [(512, 80, 160), (1024, 80, 160), (2048, 112, 224), (3072, 128, 256),
+                                        (4096, 152, 304), (7680, 192, 384), (15360, 256, 512)]
+        for (k, level, bits) in cases {
+            #expect(PaillierEncryptor.securityLevel(modulusBits: k) == level)
+            #expect(PaillierEncryptor.ExponentLength.twiceSecurityLevel.bits(modulusBits: k) == bits)
+            #expect(PaillierEncryptor.ExponentLength.halfModulus.bits(modulusBits: k) == k / 2)
+        }
+        // Never longer than DJN's ⌈k/2⌉ (tiny test keys).
+        #expect(PaillierEncryptor.ExponentLength.twiceSecurityLevel.bits(modulusBits: 256) == 128)
+    }
+
+    @Test func theConstantTimeExponentiationAgreesWithTheOrdinaryOne() {
+        let modulus = key.p * key.p
+        for exponent in [GMPInteger(1), GMPInteger(2), key.p - 1, GMPInteger.random(bits: 700) + 1] {
+            let base = GMPInteger.random(below: modulus)
+            #expect(base.power(secretExponent: exponent, modulo: modulus) == base.power(exponent, modulo: modulus))
+        }
     }
 
     @Test func homomorphicAdditionAddsModuloN() throws {
@@ -109,5 +141,30 @@ struct PaillierEncryptionTests {
         #expect(throws: PaillierError.self) { try publicKey.ciphertext(GMPInteger(0)) }
         #expect(throws: PaillierError.self) { try publicKey.ciphertext(n * 5) }
         #expect((try? publicKey.ciphertext(publicKey.nSquared - 1)) != nil)
+    }
+
+    /// The batched check (one gcd for a whole vector) accepts exactly what the single check
+    /// accepts, and names the first bad index.
+    @Test func vectorsOfCiphertextsAreCheckedWithOneGcdAndTheBadIndexIsNamed() throws {
+        let n = publicKey.n
+        let good = try encryptor.encrypt(raw: (0..<40).map { GMPInteger($0) }).map(\.value)
+        #expect(try publicKey.ciphertexts(good).map(\.value) == good)
+        #expect(try publicKey.ciphertexts([]).isEmpty)
+        let bad: [(GMPInteger, String)] = [(key.p * 7, "shares a factor"), (key.q, "shares a factor"), (n * 3, "shares a factor"),
+                                           (GMPInteger(0), "positive"), (publicKey.nSquared, "not below n²"),
+                                           (publicKey.nSquared + 5, "not below n²")]
+        for (value, reason) in bad {
+            for index in [0, 17, 39] {
+                var values = good
+                values[index] = value
+                do {
+                    _ = try publicKey.ciphertexts(values)
+                    Issue.record("a vector with \(reason) at \(index) was accepted")
+                } catch {
+                    #expect(error.code == .invalidCiphertext)
+                    #expect(error.message.hasPrefix("ciphertext \(index): ") && error.message.contains(reason), "\(error.message)")
+                }
+            }
+        }
     }
 }

@@ -21,12 +21,16 @@ struct PheutilInteropTests {
     /// decrypted both by us and by the textbook λ formula python-paillier would use.
     @Test func fastEncryptionUnderTheir2048BitKeyDecrypts() throws {
         let key = try PaillierJWK.privateKey(from: Fixtures.data("pheutil/private-2048.jwk"))
-        let encryptor = PaillierEncryptor(publicKey: key.publicKey)
-        #expect(encryptor.exponentBits == 1024 && encryptor.windowCount == 128)
-        let number = try key.publicKey.pheutilSerializable(PaillierEncryptedNumber(
-            ciphertext: encryptor.encrypt(raw: PaillierEncodedNumber.encode(-0.125, publicKey: key.publicKey).encoding),
-            exponent: PaillierEncodedNumber.encode(-0.125, publicKey: key.publicKey).exponent))
-        #expect(try key.decrypt(number) == .float(-0.125))
+        let fast = PaillierEncryptor(publicKey: key.publicKey)
+        #expect(fast.exponentBits == 224 && fast.windowCount == 19)
+        let djn = PaillierEncryptor(publicKey: key.publicKey, exponent: .halfModulus)
+        #expect(djn.exponentBits == 1024 && djn.windowCount == 128)
+        let encoded = try PaillierEncodedNumber.encode(-0.125, publicKey: key.publicKey)
+        for encryptor in [fast, djn] {
+            let number = PaillierEncryptedNumber(ciphertext: try encryptor.encrypt(raw: encoded.encoding), exponent: encoded.exponent)
+            #expect(try key.decrypt(number) == .float(-0.125))
+            #expect(try key.decrypt(key.publicKey.pheutilSerializable(number)) == .float(-0.125))
+        }
     }
 
     @Test func extractingThePublicKeyReproducesPheutilsFileByteForByte() throws {
@@ -86,6 +90,20 @@ struct PheutilInteropTests {
         for row in rows {
             let number = try PaillierEncryptedNumber(json: Fixtures.data("medchain/" + row["file"]!), publicKey: key.publicKey)
             #expect(try key.decrypt(number).description == row["pheutil_decrypt"]!)
+        }
+    }
+
+    /// `medchain paillier encrypt --fast` (short-exponent DJN masks) under pheutil's 1024- and
+    /// 2048-bit keys: pheutil's own decryption printed exactly the encrypted value, pheutil's
+    /// `addenc` of two of them decrypted to the sum, and we decrypt every file to the same text.
+    @Test func pheutilDecryptedOurFastEncryptions() throws {
+        let rows = try Fixtures.table("medchain/fast-manifest.tsv")
+        #expect(rows.count == 15)
+        for row in rows {
+            #expect(row["pheutil_decrypt"] == row["expected"], "\(row["file"]!)")
+            let key = try PaillierJWK.privateKey(from: Fixtures.data(row["key"]!.replacingOccurrences(of: "public", with: "private")))
+            let number = try PaillierEncryptedNumber(json: Fixtures.data("medchain/" + row["file"]!), publicKey: key.publicKey)
+            #expect(try key.decrypt(number).description == row["pheutil_decrypt"]!, "\(row["file"]!)")
         }
     }
 }

@@ -167,7 +167,7 @@ public final class ConsensusNode {
         switch timer {
         case .round(let h, let r, let step):
             guard h == height else { return }
-            logRecord(.timeout(height: h, round: r, step: step))
+            logRecord(.timeout(height: h, round: r, step: step), sync: false)
             enqueue(.timeout(step, round: r))
         case .startHeight(let h):
             if h == application.tip.height + 1, machine.height != h { beginHeight(replay: []) }
@@ -249,7 +249,7 @@ public final class ConsensusNode {
             if existing != proposal { log("ignoring a second, different proposal of \(signed.proposer.shortHex)… for round \(signed.round)") }
             return
         }
-        logRecord(.message(bytes))
+        logRecord(.message(bytes), sync: false)
         accept(proposal)
     }
 
@@ -302,7 +302,7 @@ public final class ConsensusNode {
             }
         }
         guard existing.count < RoundStateMachine.maxValuesPerVoter else { return }
-        logRecord(.message(bytes))
+        logRecord(.message(bytes), sync: false)
         record(vote)
     }
 
@@ -633,9 +633,11 @@ public final class ConsensusNode {
         broadcast(ConsensusMessage.vote(vote).encoded(chainID: "another-chain"))   // wrong chain
     }
 
-    private func logRecord(_ record: WriteAheadLog.Record) {
+    /// `sync: false` for received messages and timeouts: they reach the disk with the next
+    /// own signed message (see `WriteAheadLog`).
+    private func logRecord(_ record: WriteAheadLog.Record, sync: Bool = true) {
         guard !replaying else { return }
-        do { try wal.append(record) } catch {
+        do { try wal.append(record, sync: sync) } catch {
             isHalted = true
             log("HALT: \(error)")
         }

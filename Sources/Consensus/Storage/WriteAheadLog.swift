@@ -4,9 +4,13 @@ import Ledger
 /// The consensus write-ahead log of one node for one chain (`DIR/consensus/<chain-id>/wal`).
 ///
 /// Every consensus message the node accepts, every timeout that fires, and every message
-/// the node signs is appended (and synced to disk) *before* it acts on it or sends it. So
-/// after a crash, replaying the log rebuilds the round state, and the node finds the votes
-/// and proposals it already signed: it can only re-send them, never sign conflicting ones.
+/// the node signs is appended *before* the node acts on it or sends it. Only the node's own
+/// signed messages are synced to disk before they leave (CometBFT's rule): a sync flushes the
+/// whole file, so every message received before an own vote (the polka behind a lock, say)
+/// is durable by the time that vote is sent. A crash can lose only received messages and
+/// timeouts that no own vote depended on yet, which peers re-send anyway. So after a crash,
+/// replaying the log rebuilds the round state, and the node finds the votes and proposals it
+/// already signed: it can only re-send them, never sign conflicting ones.
 ///
 /// The log starts with the checkpoint of the committed height; after each commit it is
 /// replaced (write a new file, sync, rename) by one holding only the new checkpoint.
@@ -56,11 +60,13 @@ public final class WriteAheadLog {
         return records
     }
 
-    public func append(_ record: Record) throws(ConsensusStorageError) {
+    /// Appends `record`; `sync` (for the node's own signed messages) also forces it, and
+    /// everything written before it, to disk before returning.
+    public func append(_ record: Record, sync: Bool = true) throws(ConsensusStorageError) {
         do {
             let handle = try openForAppend()
             try handle.write(contentsOf: WriteAheadLog.frame(record))
-            if synchronous { try handle.synchronize() }
+            if synchronous && sync { try handle.synchronize() }
         } catch {
             throw .io(path: url.path, reason: "\(error)")
         }

@@ -115,7 +115,7 @@ public final class FederatedTaskRun: AggregateContributor {
             homomorphic = try HomomorphicAggregation(publicKey: key, codec: config.codec, weightBound: config.weightBound,
                                                      parties: config.parties)
             // Each hospital builds its own fixed-base encryption tables from the public key.
-            encryptors = try consortium.timing.measure(\.crypto) {
+            encryptors = consortium.timing.measure(\.crypto) {
                 consortium.hospitals.map { _ in PaillierEncryptor(publicKey: key) }
             }
         }

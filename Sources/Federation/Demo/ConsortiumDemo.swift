@@ -77,23 +77,17 @@ public struct ConsortiumDemo {
         let federatedThreshold = FederatedThreshold.threshold(from: histograms)
         let federated = score(globalModel, test, federatedThreshold)
 
-        // Personalised: each hospital fine-tunes the global model on its own data.
+        // Personalised: each hospital fine-tunes the released model and keeps it only where its
+        // own validation data say it helped (`Personalizer`); a kept released model keeps the
+        // federated threshold.
         var hospitals: [DemoReport.Hospital] = []
         for (k, share) in shares.enumerated() {
             let model = try Sequential(spec: spec)
-            try model.loadFlatParameters(run.best.parameters)
-            let personal = Trainer(model: model, configuration: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
-            if c.personalization == .fedPer {
-                // Only the last layer learns locally; the federated layers stay as released.
-                let head = Set(model.layers.last!.parameters.map(ObjectIdentifier.init))
-                personal.gradientTransform = { model in
-                    for p in model.parameters where !head.contains(ObjectIdentifier(p)) {
-                        p.gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                    }
-                }
-            }
-            personal.fit(train: share.train)
-            let t = ownThreshold(model, share.validation)
+            let personalizer = Personalizer(mode: c.personalization,
+                                            training: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
+            let chosen = try personalizer.personalize(global: run.best.parameters, model: model,
+                                                      train: share.train, validation: share.validation)
+            let t = chosen.epoch == 0 ? federatedThreshold : ownThreshold(model, share.validation)
             var own: [String: DemoReport.Score]?
             if share.validation.labelCounts.allSatisfy({ $0 > 0 }) {
                 own = ["local": score(local[k].1, share.validation, local[k].2),

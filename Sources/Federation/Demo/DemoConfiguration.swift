@@ -40,10 +40,5 @@ public struct DemoConfiguration: Sendable {
 
     public init() {}
 
-    public enum Personalization: String, Sendable, CaseIterable {
-        /// Fine-tune every layer on the hospital's own data.
-        case fineTune = "finetune"
-        /// FedPer: keep the federated layers and train only the last layer locally.
-        case fedPer = "fedper"
-    }
+    public typealias Personalization = Personalizer.Mode
 }

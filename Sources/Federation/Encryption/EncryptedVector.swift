@@ -58,13 +58,12 @@ public struct EncryptedVector: Sendable, Equatable {
         guard scheme.plaintextCount(forValues: count) == n else {
             throw FederationError("encrypted-vector blob holds \(n) ciphertexts for \(count) values")
         }
-        var ciphertexts: [PaillierCiphertext] = []
-        ciphertexts.reserveCapacity(n)
-        for k in 0..<n {
-            let value = GMPInteger(bigEndian: bytes[(25 + k * width)..<(25 + (k + 1) * width)])
-            do { ciphertexts.append(try publicKey.ciphertext(value)) } catch {
-                throw FederationError("encrypted-vector blob ciphertext \(k): \(error)")
-            }
+        let values = (0..<n).map { k in GMPInteger(bigEndian: bytes[(25 + k * width)..<(25 + (k + 1) * width)]) }
+        // One batched unit check for the whole vector (a gcd per ciphertext cost more than the
+        // homomorphic sum itself).
+        let ciphertexts: [PaillierCiphertext]
+        do { ciphertexts = try publicKey.ciphertexts(values) } catch {
+            throw FederationError("encrypted-vector blob: \(error)")
         }
         self.init(count: count, scheme: scheme, ciphertexts: ciphertexts)
     }

@@ -33,8 +33,6 @@ public final class ChainStore: Sendable {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.prepareDatabase { db in
-                // FULL: a committed block survives power loss, not only a crash.
-                try db.execute(sql: "PRAGMA synchronous = FULL")
                 // A block dirties thousands of index pages; a 64 MiB cache keeps the hot ones,
                 // and checkpointing every 16,384 pages (64 MiB of WAL) copies a page rewritten
                 // by many blocks once instead of once per block.
@@ -42,6 +40,10 @@ public final class ChainStore: Sendable {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
             pool = try DatabasePool(path: url.path, configuration: configuration)
+            // FULL: a committed block survives power loss, not only a crash. GRDB sets a pool's
+            // connections to NORMAL in its WAL set-up, after `prepareDatabase`; the writer is
+            // the connection that commits, so it is switched to FULL here.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try ChainStore.migrator.migrate(pool)
             try pool.write { db in
                 let chain = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'chain_id'")
