@@ -56,6 +56,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
     struct Link {
         var channel: Channel
         var info: PeerLinkInfo
+        var writer: FlushCoalescer
     }
 
     struct PendingFetch {
@@ -263,7 +264,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
     /// frames). Returns false when there is no link.
     @discardableResult
     func sendFrame(_ type: FrameType, payload: [UInt8], to peer: PublicKey, droppingWhenBusy: Bool = false) -> Bool {
-        let channel: Channel? = state.withLockedValue { state in
+        let link: Link? = state.withLockedValue { state in
             guard let link = state.links[peer] else {
                 state.statistics.droppedNotConnected += 1
                 return nil
@@ -274,10 +275,10 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
             }
             state.statistics.framesOut += 1
             state.statistics.bytesOut += UInt64(payload.count + Frame.headerBytes)
-            return link.channel
+            return link
         }
-        guard let channel else { return false }
-        channel.writeAndFlush(Frame.encode(type, payload: payload, allocator: channel.allocator), promise: nil)
+        guard let link else { return false }
+        link.writer.write(Frame.encode(type, payload: payload, allocator: link.channel.allocator))
         return true
     }
 
@@ -436,7 +437,7 @@ public final class PeerNetwork: ConsensusTransport, Sendable {
         let (accepted, replaced) = state.withLockedValue { state -> (Bool, Channel?) in
             guard state.phase == .running else { return (false, nil) }
             let old = state.links[peer]?.channel
-            state.links[peer] = Link(channel: channel, info: info)
+            state.links[peer] = Link(channel: channel, info: info, writer: FlushCoalescer(channel: channel))
             state.attempts[peer] = 0
             state.statistics.linksEstablished += 1
             return (true, old)

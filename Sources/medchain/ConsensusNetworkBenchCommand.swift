@@ -13,7 +13,7 @@ struct ConsensusNetworkBenchCommand: AsyncParsableCommand {
     @Option(help: "Distinct transaction senders.") var senders: Int = 200
     @Option(name: .customLong("per-sender"), help: "Transactions per sender (consecutive nonces).") var perSender: Int = 100
     @Option(help: "Offered transactions per second (0: as fast as the nodes admit them).") var rate: Double = 0
-    @Option(help: "Concurrent HTTP connections (spread over the nodes).") var connections: Int = 16
+    @Option(help: "Concurrent HTTP connections (spread over the nodes); each waits for its previous 202 before sending again.") var connections: Int = 128
     @Option(name: .customLong("base-port"), help: "First port of the testnet.") var basePort: Int = 27_600
     @Option(help: "Keep the testnet files here instead of a temporary folder.") var home: String?
     @Flag(help: "Print JSON.") var json = false

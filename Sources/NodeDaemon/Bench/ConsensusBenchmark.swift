@@ -50,7 +50,7 @@ public struct ConsensusBenchmark: Sendable {
     public var executable: URL
     public var timeoutSeconds: Double
 
-    public init(nodes: Int = 4, senders: Int = 200, perSender: Int = 100, rate: Double = 0, connections: Int = 16,
+    public init(nodes: Int = 4, senders: Int = 200, perSender: Int = 100, rate: Double = 0, connections: Int = 128,
                 basePort: Int = 27_600, executable: URL, timeoutSeconds: Double = 300) {
         self.nodes = nodes
         self.senders = senders
