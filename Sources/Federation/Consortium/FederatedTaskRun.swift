@@ -25,6 +25,8 @@ public struct RoundRecord: Codable, Sendable {
     /// Cumulative ε spent per dataset after this round (0 without DP).
     public var epsilon: Double
     public var seconds: Double
+    /// Where the round's wall time went (training, ledger, store, crypto), from `PhaseTiming`.
+    public var timing: PhaseTiming.Totals
     public var reputation: [String: Int64]
     /// Evidence committed during the round, as "offender: what".
     public var evidence: [String]
@@ -32,7 +34,7 @@ public struct RoundRecord: Codable, Sendable {
     public var blacklist: [String]
 
     enum CodingKeys: String, CodingKey {
-        case round, master, accepted, rejected, reasons, accuracy, auc, epsilon, seconds, reputation, evidence, blacklist
+        case round, master, accepted, rejected, reasons, accuracy, auc, epsilon, seconds, timing, reputation, evidence, blacklist
         case validationAUC = "validation_auc"
     }
 }
@@ -155,6 +157,7 @@ public final class FederatedTaskRun: AggregateContributor {
 
     func runRound(_ r: Int) throws -> RoundRecord {
         let started = ContinuousClock.now
+        let phasesBefore = consortium.timing.totals
         let nodes = consortium.hospitals
         let participants = participants(round: r)
         // 1. Local training and update submission.
@@ -228,7 +231,8 @@ public final class FederatedTaskRun: AggregateContributor {
             accepted: outcome.included.map { submissions[$0].node.name },
             rejected: submissions.indices.filter { !outcome.included.contains($0) }.map { submissions[$0].node.name },
             reasons: outcome.reasons, accuracy: evaluated.accuracy, auc: evaluated.auc ?? 0, validationAUC: validationAUC,
-            epsilon: epsilonSpent, seconds: (ContinuousClock.now - started).seconds, reputation: outcome.reputation,
+            epsilon: epsilonSpent, seconds: (ContinuousClock.now - started).seconds,
+            timing: consortium.timing.totals.since(phasesBefore), reputation: outcome.reputation,
             evidence: blocks.flatMap(\.evidence).map { "\(names[$0.offender] ?? $0.offender.shortHex): \($0.kind) — \($0.detail)" },
             blacklist: (blocks.last?.blacklist ?? []).map { names[$0] ?? $0.shortHex })
     }

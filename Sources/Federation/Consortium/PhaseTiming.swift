@@ -14,6 +14,12 @@ public final class PhaseTiming: @unchecked Sendable {
         public var ledger = 0.0
         public var store = 0.0
         public var crypto = 0.0
+
+        /// The time spent since `earlier` was read.
+        public func since(_ earlier: Totals) -> Totals {
+            Totals(training: training - earlier.training, ledger: ledger - earlier.ledger,
+                   store: store - earlier.store, crypto: crypto - earlier.crypto)
+        }
     }
 
     private struct State {
