@@ -156,10 +156,14 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
         public var data: String
         /// The ε budget the node declares when it registers the share. Default 10.
         public var epsilonBudget: Double
+        /// The task's class count, when the share may lack the highest label (a MedMNIST file
+        /// says nothing of classes it does not hold). Nil: the labels found.
+        public var classes: Int?
 
-        public init(data: String, epsilonBudget: Double = 10) {
+        public init(data: String, epsilonBudget: Double = 10, classes: Int? = nil) {
             self.data = data
             self.epsilonBudget = epsilonBudget
+            self.classes = classes
         }
     }
 
@@ -297,7 +301,7 @@ extension NodeConfiguration.Paths {
 }
 
 extension NodeConfiguration.Participant {
-    enum Key: String, CodingKey, CaseIterable { case data, epsilonBudget }
+    enum Key: String, CodingKey, CaseIterable { case data, epsilonBudget, classes }
 
     public init(from decoder: any Decoder) throws {
         try NodeConfiguration.refuseUnknownKeys(decoder, allowed: Key.allCases)
@@ -306,6 +310,6 @@ extension NodeConfiguration.Participant {
         guard budget > 0, budget.isFinite else {
             throw DecodingError.dataCorruptedError(forKey: .epsilonBudget, in: c, debugDescription: "must be a number > 0")
         }
-        self.init(data: try c.decode(String.self, forKey: .data), epsilonBudget: budget)
+        self.init(data: try c.decode(String.self, forKey: .data), epsilonBudget: budget, classes: try c.decodeWhole(.classes))
     }
 }

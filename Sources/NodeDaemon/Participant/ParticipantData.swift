@@ -27,7 +27,11 @@ public struct ParticipantData: Sendable {
             throw NodeConfigurationError(path: home.appendingPathComponent(NodeConfiguration.fileName).path, field: "participant.data",
                                          message: "cannot load \(path): \(error)")
         }
-        return ParticipantData(train: splits.train, validation: splits.validation ?? splits.train,
-                               classNames: splits.classNames, epsilonBudget: configuration.epsilonBudget)
+        var train = splits.train, validation = splits.validation ?? splits.train
+        let classes = max(configuration.classes ?? 0, train.classCount, validation.classCount)
+        train.classCount = classes
+        validation.classCount = classes
+        return ParticipantData(train: train, validation: validation, classNames: (0..<classes).map(String.init),
+                               epsilonBudget: configuration.epsilonBudget)
     }
 }
