@@ -77,6 +77,11 @@ struct FederatedParticipantTests {
         #expect(aggregates.allSatisfy { $0.updates.count == 4 })
         let masters = Set(aggregates.map(\.aggregator))
         #expect(masters.isSubset(of: Set(chain.layout.nodes.map(\.publicKey))))
+        // GET /federation's view says the same.
+        let view = await runtimes[1].federation()
+        #expect(view.datasets.count == 4)
+        #expect(view.tasks.first?.aggregates.map(\.modelCID) == reference.compactMap { $0 })
+        #expect(view.tasks.first?.aggregates.allSatisfy { $0.accepted.count == 4 && $0.submitted == 4 } == true)
         let submitted = daemons.map { $0.participant?.progress.submitted ?? 0 }
         #expect(submitted == [2, 2, 2, 2])
 
