@@ -91,6 +91,7 @@ let package = Package(
             name: "NodeDaemon",
             dependencies: [
                 "Ledger", "Consensus", "ContentStore", "Federation", "PeerNetwork",
+                "DataSets", "DataCatalog", "Learning",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -165,7 +166,8 @@ let package = Package(
         // tests: node
         .testTarget(
             name: "NodeDaemonTests",
-            dependencies: ["NodeDaemon", "Consensus", "Ledger", "PeerNetwork", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NodeDaemon", "Consensus", "Ledger", "PeerNetwork", "Federation", "Learning", "DataSets", "DataCatalog", "Tensor",
+                           .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Inputs")]
         ),
         // tests: federation

@@ -38,6 +38,8 @@ struct TestnetRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-start"), help: "Only create the files.")
     var noStart = false
 
+    @OptionGroup var task: TestnetTaskOptions
+
     func run() async throws {
         let directory = URL(fileURLWithPath: home).standardizedFileURL
         let layout: TestnetLayout
@@ -53,6 +55,10 @@ struct TestnetRunCommand: AsyncParsableCommand {
                 print("created testnet \(layout.chainID) with \(layout.nodes.count) validators in \(directory.path)")
             }
         } catch { throw LedgerCLIError(error) }
+        if task.task {
+            try await task.run(layout: layout, directory: directory)
+            return
+        }
         for node in layout.nodes {
             print("\(node.name)  peers \(node.p2p)  status \(node.statusURL)/status  home \(node.home)")
         }

@@ -39,6 +39,7 @@ struct NodeConfigurationTests {
         #expect(c.limits == NodeConfiguration.Limits(maxMessageBytes: 1 << 20, maxRequestBytes: 4096, maxWaitMs: 5000))
         #expect(c.network == NodeConfiguration.Network(reconnectInitialMs: 50, reconnectMaxMs: 2000))
         #expect(c.paths == NodeConfiguration.Paths(ledger: "data/ledger.sqlite", wal: "/var/lib/medchain/wal"))
+        #expect(c.participant == NodeConfiguration.Participant(data: "share.npz", epsilonBudget: 8, classes: 2))
     }
 
     @Test func writingAndReadingBackGivesTheSameConfiguration() throws {
@@ -76,6 +77,9 @@ struct NodeConfigurationTests {
         (#"{"chainID": "has space"}"#, "chainID", "A-Z a-z 0-9"),
         (#"{"listen": "127.0.0.1:5000", "status": "127.0.0.1:5000"}"#, "status", "must differ"),
         (#"{"lisen": "127.0.0.1:5000"}"#, "lisen", "unknown field"),
+        (#"{"participant": {}}"#, "participant.data", "is required"),
+        (#"{"participant": {"data": "a.npz", "epsilonBudget": 0}}"#, "participant.epsilonBudget", "> 0"),
+        (#"{"participant": {"data": "a.npz", "classes": 1.5}}"#, "participant.classes", "whole number"),
         (#"{"listen": "#, nil, "not valid JSON"),
     ]
 

@@ -1,5 +1,7 @@
+import Federation
 import Foundation
 import Ledger
+import Synchronization
 @testable import NodeDaemon
 import Testing
 #if canImport(Glibc)
@@ -65,6 +67,49 @@ struct TestnetProcessTests {
             let reference = await Self.blockHash(layout.nodes[0], at: height)
             #expect(reference != nil)
             for node in layout.nodes.dropFirst() { #expect(await Self.blockHash(node, at: height) == reference, "\(node.name) at \(height)") }
+        }
+    }
+}
+
+extension TestnetProcessTests {
+    /// The bundled PneumoniaMNIST subset, from this file's place in the repository.
+    static let pneumonia = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Data/pneumoniamnist-balanced.npz").path
+
+    @Test(.enabled(if: executable != nil, "no medchain executable next to the test bundle: run `swift build` first to include the multi-process federated task"))
+    func fourNodeProcessesRunAFederatedTaskFromTheirOwnSharesAndEveryChainVerifies() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medchain-task-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let layout = try TestnetLayout.create(at: directory, nodes: 4,
+                                              options: TestnetLayout.Options(basePort: 26_000 + Int.random(in: 0..<370) * 16))
+        var demo = DemoConfiguration()
+        demo.dataPath = Self.pneumonia
+        demo.rounds = 2
+        demo.serverOptimizer = .fedAvg(learningRate: 1)
+        let (config, shares) = try TestnetTask.prepare(layout: layout, demo: demo)
+        #expect(shares.map(\.train).reduce(0, +) > 0 && shares.count == 4)
+        // Each node's share file loads back to the partition's examples.
+        let reloaded = try ParticipantData.load(#require(NodeConfiguration.load(home: URL(fileURLWithPath: layout.nodes[1].home)).participant),
+                                               home: URL(fileURLWithPath: layout.nodes[1].home))
+        #expect(reloaded.train.count == shares[1].train && reloaded.train.labelCounts == shares[1].labelCounts)
+
+        let client = try TestnetLayout.clientKey(at: directory)
+        let supervisor = TestnetSupervisor(layout: layout, executable: try #require(Self.executable))
+        let rounds = Mutex<[FederationView.Aggregate]>([])
+        try supervisor.startAll()
+        defer { supervisor.stopAll() }
+        let (task, height) = try await TestnetTask.publishAndFollow(layout: layout, client: client, config: config, timeoutSeconds: 300,
+                                                                    progress: { _ in }, round: { a in rounds.withLock { $0.append(a) } })
+        supervisor.stopAll()
+        #expect(task.finished && task.aggregates.count == 2)
+        #expect(rounds.withLock { $0.map(\.round) } == [1, 2])
+        #expect(task.aggregates.allSatisfy { $0.accepted.count == 4 })
+        #expect(height >= 4)   // registrations, the task, two rounds of updates and aggregates
+        for node in layout.nodes {
+            let (store, genesis) = try NodeHome(node.home).openStore()
+            var verifier = ChainVerifier(store: store, genesis: genesis)
+            verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: node.home))]
+            #expect(try verifier.verify().ok, "\(node.home)")
         }
     }
 }

@@ -165,9 +165,9 @@ public final class FederatedTaskRun: AggregateContributor {
         let encoder = UpdateEncoder(config: config, participants: participants.count)
         for node in participants {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
-                try node.model.loadFlatParameters(global.parameters)
-                let seed = config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(node.index) &* 7919
+                let seed = training.seed(round: r, participant: node.index)
                 if config.privacy.mode == .sample {
+                    try node.model.loadFlatParameters(global.parameters)
                     // DP-SGD. The noise seed is derived from the run's seed so simulations repeat;
                     // a deployment leaves it nil (system randomness), as a known seed voids privacy.
                     let dp = DPSGDConfiguration(clippingNorm: config.privacy.clipNorm,
@@ -177,11 +177,9 @@ public final class FederatedTaskRun: AggregateContributor {
                                                      configuration: training.configuration(epochs: config.localEpochs, seed: seed),
                                                      privacy: dp, datasetSize: node.train.count)
                     trainer.fit(train: node.train)
-                } else {
-                    training.run(model: node.model, global: global.parameters, data: node.train, seed: seed)
+                    return zip(node.model.flatParameters(), global.parameters).map { $0 - $1 }
                 }
-                let local = node.model.flatParameters()
-                return zip(local, global.parameters).map { $0 - $1 }
+                return try training.delta(model: node.model, global: global.parameters, data: node.train, seed: seed)
             }
             let update = try encode(delta, node: node, encoder: encoder)
             var blob = [UInt8](update.encoded())
@@ -282,11 +280,10 @@ public final class FederatedTaskRun: AggregateContributor {
         let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: Data($0)) } : []
         let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
         let checker = updateChecker(dimension: global.parameters.count)
-        let steps = submissions.map { ($0.sampleCount + config.batchSize - 1) / config.batchSize * config.localEpochs }
         let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)
             : consortium.timing.measure(\.training) { () -> [UpdateCheck] in
-                checker.check(decoded, steps: steps) { k in
-                    let candidate = zip(self.global.parameters, decoded[k]).map { $0 + $1 }
+                RoundJudgement.checks(decoded, sampleCounts: submissions.map(\.sampleCount), global: global.parameters,
+                                      config: config, checker: checker) { candidate in
                     try? master.model.loadFlatParameters(candidate)
                     return master.model.evaluate(master.validation).loss
                 }
@@ -296,25 +293,12 @@ public final class FederatedTaskRun: AggregateContributor {
             defer { nonce += 1 }
             return master.sign(payload, nonce: nonce, chainID: consortium.chainID)
         }
-        var txs: [SignedTransaction] = []
-        var included: [Int] = []
-        var reasons: [String: String] = [:]
-        var reputation: [String: Int64] = [:]
-        for (k, s) in submissions.enumerated() {
-            let points = state.member(s.node.key.publicKey)?.reputation ?? 0
-            let change = policy.change(from: points, passed: checks[k].passed)
-            reputation[s.node.name] = points + change
-            if change != 0 {
-                txs.append(sign(.reputationChange(ReputationChange(
-                    member: s.node.key.publicKey, delta: change,
-                    reason: checks[k].passed ? "round \(r): update passed checks" : "round \(r): \(checks[k].reason)"))))
-            }
-            if checks[k].passed && points + change >= config.reputationThreshold {
-                included.append(k)
-            } else {
-                reasons[s.node.name] = checks[k].passed ? "reputation \(points + change) below \(config.reputationThreshold)" : checks[k].reason
-            }
-        }
+        let judgement = RoundJudgement(round: r, entries: submissions.enumerated().map { k, s in
+            RoundJudgement.Entry(member: s.node.key.publicKey, name: s.node.name, check: checks[k],
+                                 points: state.member(s.node.key.publicKey)?.reputation ?? 0)
+        }, policy: policy, threshold: config.reputationThreshold)
+        var txs = judgement.changes.map { sign(.reputationChange($0)) }
+        let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
         var next: GlobalModel
         var modelMetadata: [String: String] = [:]
@@ -369,18 +353,10 @@ public final class FederatedTaskRun: AggregateContributor {
         return spent
     }
 
-    /// The checks for this task. Under client-level DP every update carries Gaussian noise of
-    /// standard deviation s = σC/√K per coordinate, whose norm (≈ s·√d) dwarfs the clipped
-    /// signal and does not grow with local steps: the bound then admits C plus the noise norm
-    /// with a 6-standard-deviation margin, and the per-step comparison is off.
+    /// The checks for this task (see `FederatedTaskConfig.updateChecker`).
     func updateChecker(dimension d: Int) -> UpdateChecker {
-        guard config.privacy.mode == .client else {
-            return UpdateChecker(normBound: Double(config.updateClipNorm) * 1.02 + 1e-3)
-        }
         let k = config.clientsPerRound > 0 ? min(config.clientsPerRound, consortium.hospitals.count) : consortium.hospitals.count
-        let s = noiseMultiplier * config.privacy.clipNorm / Double(max(k, 1)).squareRoot()
-        let noiseNorm = s * (Double(d).squareRoot() + 6 / 2.0.squareRoot())
-        return UpdateChecker(normBound: config.privacy.clipNorm * 1.02 + noiseNorm + 1e-3, relativeNorm: .infinity)
+        return config.updateChecker(dimension: d, participants: k)
     }
 
     /// Checks of encrypted updates: only the declared norms can be compared.

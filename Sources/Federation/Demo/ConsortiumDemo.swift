@@ -128,7 +128,7 @@ public struct ConsortiumDemo {
     /// Dirichlet(α) label skew over the train split, each hospital keeping a fraction of its
     /// share; each hospital's validation data is drawn from the validation split with the same
     /// per-class proportions as its training share, so it shares the hospital's skew.
-    func partition(_ train: LabeledData, validation: LabeledData) throws -> [(name: String, train: LabeledData, validation: LabeledData)] {
+    public func partition(_ train: LabeledData, validation: LabeledData) throws -> [(name: String, train: LabeledData, validation: LabeledData)] {
         let c = configuration
         let full = try Partitioner.dirichletLabelSkew(labels: train.labels, classCount: train.classCount,
                                                       institutions: c.hospitals, alpha: c.alpha, seed: c.seed, minimumSize: 1)
@@ -154,13 +154,13 @@ public struct ConsortiumDemo {
         }
     }
 
-    func modelSpec(for train: LabeledData) -> ModelSpec {
+    public func modelSpec(for train: LabeledData) -> ModelSpec {
         let shape = train.exampleShape
         return shape.count == 3 ? .referenceCNN(inputShape: shape, classCount: train.classCount)
             : .mlp(features: shape.reduce(1, *), classCount: train.classCount)
     }
 
-    func taskConfig(spec: ModelSpec) -> FederatedTaskConfig {
+    public func taskConfig(spec: ModelSpec) -> FederatedTaskConfig {
         let c = configuration
         return FederatedTaskConfig(
             name: "demo", modelSpec: spec, rounds: c.rounds, clientsPerRound: c.clientsPerRound,

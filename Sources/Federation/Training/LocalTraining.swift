@@ -41,4 +41,17 @@ public struct LocalTraining {
         }
         trainer.fit(train: data)
     }
+
+    /// The seed of participant `index`'s local training in round `r` (every node derives the
+    /// same one from the task's seed, so a run repeats).
+    public func seed(round r: Int, participant index: Int) -> UInt64 {
+        config.seed &+ UInt64(r) &* 1_000_003 &+ UInt64(index) &* 7919
+    }
+
+    /// Loads `global` into `model`, trains on `data` (`run`) and returns the delta local − global.
+    public func delta(model: Sequential, global: [Float], data: LabeledData, seed: UInt64) throws -> [Float] {
+        try model.loadFlatParameters(global)
+        run(model: model, global: global, data: data, seed: seed)
+        return zip(model.flatParameters(), global).map { $0 - $1 }
+    }
 }

@@ -39,6 +39,14 @@ public final class AggregateVerifier: DomainValidator {
         verified.withLock { _ = $0.insert(transaction.hash) }
     }
 
+    /// The committed global model of `task` after `rounds` aggregated rounds (0 = the initial
+    /// model), rebuilt from the chain and the update blobs like a validation, and cached.
+    /// A node's participant trains from it. Call it where `state` may be read (the node's queue).
+    public func globalModel(after rounds: Int, task: Hash256, state: any LedgerStateReader) throws -> GlobalModel {
+        guard let record = state.task(task) else { throw FederationError("task \(task.hex.prefix(12))… is not on the chain") }
+        return try model(after: rounds, task: task, config: try FederatedTaskConfig(publishTask: record.spec), state: state, pending: nil)
+    }
+
     /// The global model after `rounds` aggregated rounds. `pending` is the aggregate being
     /// validated (not yet in state).
     func model(after rounds: Int, task: Hash256, config: FederatedTaskConfig, state: any LedgerStateReader,

@@ -35,10 +35,14 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
     public var limits: Limits
     public var network: Network
     public var paths: Paths
+    /// This node's share of training data for federated tasks; nil: the node orders and
+    /// verifies federation transactions but does not train.
+    public var participant: Participant?
 
     public init(chainID: String? = nil, listen: NodeAddress = NodeAddress(host: "0.0.0.0", port: 26_656),
                 status: NodeAddress = NodeAddress(host: "127.0.0.1", port: 26_657), peers: [String: NodeAddress] = [:],
-                consensus: Consensus = Consensus(), limits: Limits = Limits(), network: Network = Network(), paths: Paths = Paths()) {
+                consensus: Consensus = Consensus(), limits: Limits = Limits(), network: Network = Network(), paths: Paths = Paths(),
+                participant: Participant? = nil) {
         self.chainID = chainID
         self.listen = listen
         self.status = status
@@ -47,6 +51,7 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
         self.limits = limits
         self.network = network
         self.paths = paths
+        self.participant = participant
     }
 
     /// Consensus settings local to this node (the rules every validator must share are fixed
@@ -144,6 +149,24 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
         }
     }
 
+    /// The federated participant's data (`FederatedParticipant`).
+    public struct Participant: Sendable, Hashable, Codable {
+        /// A MedMNIST-layout `.npz` (train and validation splits) or CSV, relative to the home
+        /// unless absolute.
+        public var data: String
+        /// The ε budget the node declares when it registers the share. Default 10.
+        public var epsilonBudget: Double
+        /// The task's class count, when the share may lack the highest label (a MedMNIST file
+        /// says nothing of classes it does not hold). Nil: the labels found.
+        public var classes: Int?
+
+        public init(data: String, epsilonBudget: Double = 10, classes: Int? = nil) {
+            self.data = data
+            self.epsilonBudget = epsilonBudget
+            self.classes = classes
+        }
+    }
+
     /// File locations, relative to the home unless absolute. Nil: the `NodeHome` layout
     /// (`chain/<chain-id>/ledger.sqlite`, `consensus/<chain-id>/wal`).
     public struct Paths: Sendable, Hashable, Codable {
@@ -160,7 +183,7 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
 // MARK: Decoding with defaults and field-named errors
 
 extension NodeConfiguration {
-    enum Key: String, CodingKey, CaseIterable { case chainID, listen, status, peers, consensus, limits, network, paths }
+    enum Key: String, CodingKey, CaseIterable { case chainID, listen, status, peers, consensus, limits, network, paths, participant }
 
     public init(from decoder: any Decoder) throws {
         try Self.refuseUnknownKeys(decoder, allowed: Key.allCases)
@@ -173,7 +196,8 @@ extension NodeConfiguration {
                   consensus: try c.decodeIfPresent(Consensus.self, forKey: .consensus) ?? defaults.consensus,
                   limits: try c.decodeIfPresent(Limits.self, forKey: .limits) ?? defaults.limits,
                   network: try c.decodeIfPresent(Network.self, forKey: .network) ?? defaults.network,
-                  paths: try c.decodeIfPresent(Paths.self, forKey: .paths) ?? defaults.paths)
+                  paths: try c.decodeIfPresent(Paths.self, forKey: .paths) ?? defaults.paths,
+                  participant: try c.decodeIfPresent(Participant.self, forKey: .participant))
     }
 
     /// Throws `dataCorrupted` at the first key not in `allowed`, naming the known ones.
@@ -273,5 +297,19 @@ extension NodeConfiguration.Paths {
         try NodeConfiguration.refuseUnknownKeys(decoder, allowed: Key.allCases)
         let c = try decoder.container(keyedBy: Key.self)
         self.init(ledger: try c.decodeIfPresent(String.self, forKey: .ledger), wal: try c.decodeIfPresent(String.self, forKey: .wal))
+    }
+}
+
+extension NodeConfiguration.Participant {
+    enum Key: String, CodingKey, CaseIterable { case data, epsilonBudget, classes }
+
+    public init(from decoder: any Decoder) throws {
+        try NodeConfiguration.refuseUnknownKeys(decoder, allowed: Key.allCases)
+        let c = try decoder.container(keyedBy: Key.self)
+        let budget = try c.decodeIfPresent(Double.self, forKey: .epsilonBudget) ?? 10
+        guard budget > 0, budget.isFinite else {
+            throw DecodingError.dataCorruptedError(forKey: .epsilonBudget, in: c, debugDescription: "must be a number > 0")
+        }
+        self.init(data: try c.decode(String.self, forKey: .data), epsilonBudget: budget, classes: try c.decodeWhole(.classes))
     }
 }

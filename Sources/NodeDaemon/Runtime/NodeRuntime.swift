@@ -47,6 +47,11 @@ public final class NodeRuntime: @unchecked Sendable {
     /// The chain database, for reads off the queue (a WAL-mode pool).
     public let store: ChainStore
     public let queue: DispatchQueue
+    /// Where this node reads the blobs transactions name (its store, then its peers).
+    public let blobs: any BlobSource
+    /// Recomputes aggregates before blocks are accepted; also rebuilds a task's committed
+    /// global model for the participant (cached).
+    public let aggregates: AggregateVerifier
     /// Blocks kept for `GET /blocks` long polls.
     public static let recentLimit = 512
 
@@ -96,7 +101,9 @@ public final class NodeRuntime: @unchecked Sendable {
         // The same domain validators as the demo and `chain verify`: aggregates are recomputed
         // from their update blobs before a block is accepted (EvidenceValidator is added by
         // ConsensusNode).
-        ledger.application.domainValidators = [AggregateVerifier(blobs: blobs?(blockstore) ?? LocalFirstBlobSource(local: blockstore))]
+        self.blobs = blobs?(blockstore) ?? LocalFirstBlobSource(local: blockstore)
+        aggregates = AggregateVerifier(blobs: self.blobs)
+        ledger.application.domainValidators = [aggregates]
         transport = MeteredTransport(base)
         timers = ExecutorTimers(queue: queue)
         do {
@@ -220,7 +227,20 @@ public final class NodeRuntime: @unchecked Sendable {
         return .refused(reason: reason, message: message)
     }
 
+    /// Lets `contributor` add transactions to the blocks this node proposes (the federated
+    /// participant's master step). Held weakly by consensus: the caller keeps it alive.
+    public func setContributor(_ contributor: (any ProposalContributor)?) async {
+        nonisolated(unsafe) let contributor = contributor
+        await onQueue { self.node?.contributor = contributor }
+    }
+
     // MARK: Reads
+
+    /// Runs `body` on the queue with the ledger application at the tip (nil once stopped):
+    /// the one safe place to read ledger state.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (LedgerApplication?) -> T) async -> T {
+        await onQueue { body(self.node?.application) }
+    }
 
     public func status() async -> NodeStatus {
         let connected = peerView.withLock { $0 }.connected()

@@ -20,11 +20,15 @@ public final class NodeDaemon: Sendable {
     public let runtime: NodeRuntime
     public let network: PeerNetwork
     public let statusServer: StatusServer
+    /// Trains and aggregates federated tasks; nil when the node has no data share.
+    public let participant: FederatedParticipant?
     let logger: Logger
     private let group: ServiceGroup
 
     /// Opens everything (nothing listens or runs until `run()`).
-    public init(setup: NodeSetup, logger: Logger) throws {
+    /// - Parameter data: this node's training share; nil: `node.json`'s `participant.data`,
+    ///   if set (else the node does not train).
+    public init(setup: NodeSetup, logger: Logger, data: ParticipantData? = nil) throws {
         self.setup = setup
         self.logger = logger
         let inbox = Inbox()
@@ -57,12 +61,16 @@ public final class NodeDaemon: Sendable {
         statusServer = StatusServer(routes: StatusRoutes(runtime: runtime), host: configuration.status.host,
                                     port: configuration.status.port, maxRequestBytes: configuration.limits.maxRequestBytes,
                                     logger: logger)
+        let share = try data ?? configuration.participant.map { try ParticipantData.load($0, home: setup.home.url) }
+        participant = share.map { FederatedParticipant(runtime: runtime, data: $0, log: { line in consensusLogger.info("\(line)") }) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: NetworkService(network: network)),
+            .init(service: RuntimeService(runtime: runtime)),
+        ]
+        if let participant { services.append(.init(service: ParticipantService(participant: participant))) }
+        services.append(.init(service: statusServer))
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: NetworkService(network: network)),
-                .init(service: RuntimeService(runtime: runtime)),
-                .init(service: statusServer),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     }
@@ -117,5 +125,14 @@ struct RuntimeService: Service {
         await runtime.start()
         try? await gracefulShutdown()
         await runtime.stop()
+    }
+}
+
+/// The federated participant as a service: follows the chain until graceful shutdown.
+struct ParticipantService: Service {
+    let participant: FederatedParticipant
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await participant.run() }
     }
 }

@@ -13,6 +13,7 @@ import Ledger
 /// | `GET /blocks?after=H&wait=MS` | blocks committed after H (`CommitBatch`), waiting up to MS for one |
 /// | `GET /blocks/HEIGHT` | `{"height","hash","proposer","round","transactions"}` of a committed block, or 404 |
 /// | `GET /nonce/PUBLICKEY` | `{"nonce": N}`: the member's next nonce, counting its transactions in the mempool |
+/// | `GET /federation` | `FederationView`: registered datasets, tasks and their committed aggregates |
 public struct StatusRoutes: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -56,6 +57,8 @@ public struct StatusRoutes: Sendable {
             return status.halted ? .text(503, "halted") : .text(200, "ok")
         case ("GET", "/status"):
             return .json(200, await runtime.status())
+        case ("GET", "/federation"):
+            return .json(200, await runtime.federation())
         case ("GET", "/metrics"):
             let text = PrometheusExposition.render(await runtime.metricsSnapshot(), chainID: runtime.setup.chainID, node: runtime.setup.name)
             return Response(status: 200, contentType: PrometheusExposition.contentType, body: Array(text.utf8))

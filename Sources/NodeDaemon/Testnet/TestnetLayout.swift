@@ -83,7 +83,7 @@ public struct TestnetLayout: Codable, Sendable, Hashable {
         let client = options.client ?? SigningKey()
         try KeyFile.write(client, to: directory.appendingPathComponent(clientKeyName))
         let members = nodes.map { Genesis.Member(name: $0.name, publicKey: $0.publicKey, roles: [.validator, .trainer, .auditor]) }
-            + [Genesis.Member(name: "client", publicKey: client.publicKey, roles: [.trainer])]
+            + [Genesis.Member(name: "client", publicKey: client.publicKey, roles: [.trainer, .taskPublisher])]
             + options.extraMembers
         let genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime ?? SystemClock().now(), members: members,
                               limits: options.limits)
