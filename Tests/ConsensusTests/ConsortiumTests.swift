@@ -130,6 +130,40 @@ struct ConsortiumTests {
         try Self.checkAgreement(consortium)
     }
 
+    @Test func replayedVotesOfAFinishedHeightAreIgnoredAndChangeNothing() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        for _ in 0..<3 { try consortium.commitNextBlock() }
+        let target = try #require(consortium.node(consortium.validators[0]))
+        let tip = target.application.tip
+        let ignoredBefore = target.ignored
+        // Validly signed prevotes and precommits of height 1 (Ed25519 is deterministic, so
+        // those for block 1 in round 0 are the very votes sent then), replayed by a peer long
+        // after that height was committed, plus votes for another block at that old height.
+        let block1 = try #require(try target.ledger.store.committedBlock(at: 1))
+        let peer = consortium.validators[1]
+        var replayed = 0
+        for key in consortium.keys where key.publicKey != target.publicKey {
+            for type in [VoteType.prevote, .precommit] {
+                for id in [block1.block.id, Hash256.sha256([9])] {
+                    let vote = SignedVote.sign(type, chainID: TestNet.chainID, height: 1, round: 0, blockID: id, key: key)
+                    target.receive(ConsensusMessage.vote(vote).encoded(chainID: TestNet.chainID), from: peer)
+                    replayed += 1
+                }
+            }
+        }
+        #expect(target.ignored == ignoredBefore + replayed)
+        #expect(target.refusals.isEmpty)
+        #expect(target.equivocations.isEmpty, "old votes are not turned into evidence against honest validators")
+        #expect(target.application.tip == tip)
+        #expect(!target.isHalted)
+        // The chain goes on.
+        try consortium.commitNextBlock()
+        #expect(target.application.tip.height == tip.height + 1)
+        try Self.checkAgreement(consortium)
+    }
+
     @Test func aCrashedNodeRestartsFromItsLogAndCatchesUpByBlockSync() throws {
         let directory = TestNet.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
