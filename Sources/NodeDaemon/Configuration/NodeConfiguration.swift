@@ -58,7 +58,7 @@ public struct NodeConfiguration: Sendable, Hashable, Codable {
     /// in `ConsensusRules`).
     public struct Consensus: Sendable, Hashable, Codable {
         /// Round timeouts; a field left out takes the genesis value (`proposeMs`, `prevoteMs`,
-        /// `precommitMs`) or the default (deltas 500 ms, `commitMs` 0).
+        /// `precommitMs`) or the default (deltas 500 ms, `commitMs` `Timeouts.defaultCommitMs`).
         public var timeouts: Timeouts
         /// How often the node re-sends its proposal and votes of the current height. Default 1000.
         public var gossipIntervalMs: UInt64
