@@ -112,10 +112,15 @@ public final class Consortium {
         network.attach(node)
     }
 
+    /// Nodes may log from several threads (`SimulatedNetwork.concurrentDelivery`).
+    private let logLock = NSLock()
+
     private func record(_ line: String) {
-        if echoLog { print(line) }
-        log.append(line)
-        if log.count > logLimit { log.removeFirst(log.count - logLimit) }
+        logLock.withLock {
+            if echoLog { print(line) }
+            log.append(line)
+            if log.count > logLimit { log.removeFirst(log.count - logLimit) }
+        }
     }
 
     public func node(_ key: PublicKey) -> ConsensusNode? { nodes[key] }
@@ -217,6 +222,8 @@ public final class Consortium {
         start()
         guard let reference = liveHonestNodes.first else { throw ConsortiumError.noHonestNode }
         let before = reference.commits.count
+        // Idle nodes (no empty blocks) start the height: a proposer's contributor may have work.
+        for key in validators where network.isAttached(key) { nodes[key]?.wake() }
         guard network.run(until: network.now + timeoutMs, { reference.commits.count > before }) else {
             throw ConsortiumError.timedOut("no block committed after \(timeoutMs) ms of virtual time")
         }

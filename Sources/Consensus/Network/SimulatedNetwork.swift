@@ -1,3 +1,4 @@
+import Foundation
 import Ledger
 
 /// What the simulated network does to messages. Delays are drawn uniformly per message, so
@@ -54,6 +55,21 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
     private var groups: [PublicKey: Int] = [:]
     public private(set) var delivered = 0
     public private(set) var dropped = 0
+    /// Whether events that fall on the same virtual millisecond at different nodes are
+    /// handled concurrently (each node's own events stay in order), as separate machines
+    /// would. Nothing a node does at time t reaches another node before t + `minDelayMs`
+    /// (≥ 1), so these events are independent; what they send and schedule is queued
+    /// afterwards in a fixed order, so a run stays a deterministic function of the seed.
+    /// Off by default; the nodes' owner must make any state they share thread-safe.
+    public var concurrentDelivery = false
+
+    /// What nodes sent and scheduled during a concurrent batch, per node.
+    private final class Outbox: @unchecked Sendable {
+        var actions: [(peer: PublicKey, afterMs: UInt64?, payload: Payload)] = []
+        var delivered = 0
+        var dropped = 0
+    }
+    private var outboxes: [PublicKey: Outbox]?
 
     public init(startTime: UInt64, conditions: NetworkConditions = .reliable, seed: UInt64) {
         now = startTime
@@ -86,6 +102,10 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
     func reachable(_ a: PublicKey, _ b: PublicKey) -> Bool { groups[a, default: 0] == groups[b, default: 0] }
 
     public func send(_ bytes: [UInt8], from sender: PublicKey, to peer: PublicKey) {
+        if let outbox = outboxes?[sender] {
+            outbox.actions.append((peer, nil, .deliver(bytes: bytes, from: sender)))
+            return
+        }
         guard endpoints[sender] != nil, reachable(sender, peer), !rng.chance(conditions.dropRate) else {
             dropped += 1
             return
@@ -97,6 +117,10 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
     }
 
     public func schedule(_ timer: NodeTimer, for node: PublicKey, afterMs: UInt64) {
+        if let outbox = outboxes?[node] {
+            outbox.actions.append((node, afterMs, .timer(timer)))
+            return
+        }
         push(after: afterMs, node: node, payload: .timer(timer))
     }
 
@@ -134,24 +158,87 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
         return first
     }
 
-    /// Delivers the next event; false when nothing is pending.
+    /// Delivers the next event (with `concurrentDelivery`, every event of its millisecond);
+    /// false when nothing is pending.
     @discardableResult
     public func step() -> Bool {
         guard let event = pop() else { return false }
         now = max(now, event.time)
-        guard event.epoch == epochs[event.node, default: 0], let node = endpoints[event.node] else { return true }
+        guard concurrentDelivery, let next = heap.first, next.time == event.time else {
+            handle(event)
+            return true
+        }
+        var batch = [event]
+        while let next = heap.first, next.time == event.time { batch.append(pop()!) }
+        // Per node, in order; nodes in the order of their first event.
+        var groups: [[Event]] = []
+        var slot: [PublicKey: Int] = [:]
+        for e in batch {
+            if let i = slot[e.node] { groups[i].append(e) } else {
+                slot[e.node] = groups.count
+                groups.append([e])
+            }
+        }
+        guard groups.count > 1 else {
+            for e in batch { handle(e) }
+            return true
+        }
+        let boxes = groups.map { _ in Outbox() }
+        outboxes = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1[0].node, boxes[$0]) })
+        let work = groups.map { events in
+            events.map { e -> (Event, ConsensusNode?) in
+                (e, e.epoch == epochs[e.node, default: 0] ? endpoints[e.node] : nil)
+            }
+        }
+        let shared = UncheckedBox((work, self, boxes))
+        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+            let box = shared.value.2[g]
+            for (e, node) in shared.value.0[g] {
+                guard let node else { continue }
+                switch e.payload {
+                case .deliver(let bytes, let from):
+                    guard shared.value.1.reachable(from, e.node) else {
+                        box.dropped += 1
+                        continue
+                    }
+                    box.delivered += 1
+                    node.receive(bytes, from: from)
+                case .timer(let timer):
+                    node.fire(timer)
+                }
+            }
+        }
+        outboxes = nil
+        for box in boxes {
+            delivered += box.delivered
+            dropped += box.dropped
+        }
+        for (g, box) in boxes.enumerated() {
+            let sender = groups[g][0].node
+            for action in box.actions {
+                switch (action.afterMs, action.payload) {
+                case (let after?, let payload): push(after: after, node: action.peer, payload: payload)
+                case (nil, .deliver(let bytes, _)): send(bytes, from: sender, to: action.peer)
+                default: break
+                }
+            }
+        }
+        return true
+    }
+
+    private func handle(_ event: Event) {
+        guard event.epoch == epochs[event.node, default: 0], let node = endpoints[event.node] else { return }
         switch event.payload {
         case .deliver(let bytes, let from):
             guard reachable(from, event.node) else {
                 dropped += 1
-                return true
+                return
             }
             delivered += 1
             node.receive(bytes, from: from)
         case .timer(let timer):
             node.fire(timer)
         }
-        return true
     }
 
     /// Runs events until `done()` holds (true) or the virtual clock passes `deadline` or
@@ -172,4 +259,10 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
         _ = run(until: time) { false }
         now = max(now, time)
     }
+}
+
+/// Hands values that are used from one thread at a time to a concurrent loop.
+private final class UncheckedBox<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -32,16 +32,28 @@ public final class ConsensusNode {
         /// How often a node re-sends its proposal and votes of the current height, so peers
         /// that lost them or were down catch up (Tendermint's vote gossip).
         public var gossipIntervalMs: UInt64
+        /// Whether a height starts (and its proposer proposes, possibly an empty block) as soon
+        /// as the commit timeout ends. When false (CometBFT's `create_empty_blocks = false`),
+        /// an idle node waits until it has work: a transaction in its mempool, evidence to
+        /// report, a message of the next height from a peer that started it, or a `wake()`
+        /// from its owner (a proposer whose contributor has transactions to add).
+        public var createEmptyBlocks: Bool
+        /// With `createEmptyBlocks == false`: how long a node that wakes for a transaction
+        /// waits before starting the height, so transactions submitted together (and gossiped
+        /// with different delays) share one block.
+        public var batchWindowMs: UInt64
 
         public init(rules: ConsensusRules = ConsensusRules(), timeouts: TimeoutPolicy = TimeoutPolicy(),
                     maxMessageBytes: Int = 20 << 20, synchronousLog: Bool = true, maxRoundsAhead: UInt32 = 256,
-                    gossipIntervalMs: UInt64 = 1000) {
+                    gossipIntervalMs: UInt64 = 1000, createEmptyBlocks: Bool = true, batchWindowMs: UInt64 = 0) {
             self.rules = rules
             self.timeouts = timeouts
             self.maxMessageBytes = maxMessageBytes
             self.synchronousLog = synchronousLog
             self.maxRoundsAhead = maxRoundsAhead
             self.gossipIntervalMs = gossipIntervalMs
+            self.createEmptyBlocks = createEmptyBlocks
+            self.batchWindowMs = batchWindowMs
         }
     }
 
@@ -67,6 +79,10 @@ public final class ConsensusNode {
     /// Intrinsically invalid proposals seen at the current height, with the evidence.
     public private(set) var accusations: [Hash256: (evidence: Evidence, accused: AccusedProposal)] = [:]
     public private(set) var isHalted = false
+    /// The height this node is idle before (`createEmptyBlocks == false` and nothing to do),
+    /// and whether a start for it is already scheduled.
+    public private(set) var idleBefore: UInt64?
+    private var wakeScheduled = false
 
     let transport: any ConsensusTransport
     let timers: any ConsensusTimers
@@ -170,7 +186,14 @@ public final class ConsensusNode {
             logRecord(.timeout(height: h, round: r, step: step), sync: false)
             enqueue(.timeout(step, round: r))
         case .startHeight(let h):
-            if h == application.tip.height + 1, machine.height != h { beginHeight(replay: []) }
+            guard h == application.tip.height + 1, machine.height != h else { return }
+            if !configuration.createEmptyBlocks, !wakeScheduled, !hasWork(height: h) {
+                idleBefore = h
+                return
+            }
+            idleBefore = nil
+            wakeScheduled = false
+            beginHeight(replay: [])
         case .gossip(let h):
             guard h == height, machine.started, machine.decision == nil else { return }
             regossip()
@@ -193,7 +216,32 @@ public final class ConsensusNode {
     public func submit(_ tx: SignedTransaction) throws(TransactionRejection) -> Bool {
         guard try mempool.add(tx.bytes, application: application) != nil else { return false }
         broadcast(.transaction(tx.bytes))
+        wakeIfIdle(afterMs: configuration.batchWindowMs)
         return true
+    }
+
+    /// Starts the waiting height now, if this node is idle (see
+    /// `Configuration.createEmptyBlocks`): its owner knows of work the node cannot see, such as
+    /// transactions a proposal contributor will add.
+    public func wake() {
+        if idleBefore == nil, machine.height != application.tip.height + 1 {
+            wakeScheduled = true      // the next height's start is still pending: begin it then
+        }
+        wakeIfIdle(afterMs: 0)
+    }
+
+    private func wakeIfIdle(afterMs delay: UInt64) {
+        guard let h = idleBefore, !wakeScheduled, h == application.tip.height + 1 else { return }
+        wakeScheduled = true
+        timers.schedule(.startHeight(h), for: publicKey, afterMs: delay)
+    }
+
+    /// Whether an idle node has something for height `h`: transactions, evidence not yet on
+    /// the chain, or messages of that height from peers that already started it.
+    private func hasWork(height h: UInt64) -> Bool {
+        !mempool.transactions.isEmpty
+            || equivocations.keys.contains { application.state.evidence($0) == nil }
+            || !future.isEmpty
     }
 
     /// The next nonce this member should sign with, counting its transactions waiting here.
@@ -218,6 +266,7 @@ public final class ConsensusNode {
                 default: throw .stale("transaction refused by the mempool: \(error)")
                 }
             }
+            wakeIfIdle(afterMs: configuration.batchWindowMs)
         case .blockRequest(let h):
             if let committed = try? ledger.store.committedBlock(at: h) {
                 send(.blockResponse(committed), to: peer)
@@ -320,6 +369,7 @@ public final class ConsensusNode {
             return
         }
         if other == next || other == next + 1, future.count < 4096 { future.append((bytes, peer)) }
+        if other == next { wakeIfIdle(afterMs: 0) }        // a peer started the height: take part
         // Blocks below `other` that this node lacks are committed at the sender: ask for them.
         if other > next { requestBlock(next, from: peer) }
     }

@@ -64,8 +64,35 @@ public enum Aggregator {
 
     /// Σ n_k q_k / Σ n_k per coordinate, over the hospitals that sent the coordinate.
     static func weightedMean(_ updates: [WeightedUpdate], codec: FixedPointCodec, count: Int) -> [Float] {
+        if updates.allSatisfy({ $0.update.indices == nil }) {
+            // Dense updates (the common case): one weight total for every coordinate. Same
+            // arithmetic as `mean` below, without the per-coordinate denominators.
+            let total = updates.reduce(Int64(0)) { $0 + Int64($1.sampleCount) }
+            let numerator = denseNumerator(updates, count: count)
+            let step = codec.step, divisor = Double(total)
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                numerator.withUnsafeBufferPointer { n in
+                    for i in 0..<count { out[i] = Float(Double(n[i]) / divisor * step) }
+                }
+                initialized = count
+            }
+        }
         let (numerator, denominator) = weightedSums(updates, count: count)
         return mean(numerator: numerator, denominator: denominator, codec: codec)
+    }
+
+    /// Σ n_k q_k per coordinate over dense updates.
+    static func denseNumerator(_ updates: [WeightedUpdate], count: Int) -> [Int64] {
+        var numerator = [Int64](repeating: 0, count: count)
+        numerator.withUnsafeMutableBufferPointer { sum in
+            for u in updates {
+                let w = Int64(u.sampleCount)
+                u.update.values.withUnsafeBufferPointer { v in
+                    for i in 0..<count { sum[i] += w * Int64(v[i]) }
+                }
+            }
+        }
+        return numerator
     }
 
     /// The exact integer sums behind FedAvg: Σ n_k q_k and Σ n_k per coordinate. Homomorphic

@@ -44,6 +44,8 @@ public final class FederatedConsortium {
     public let ordering: any TransactionOrdering
     public let clock: ManualClock
     public let timing = PhaseTiming()
+    /// Each hospital's aggregate recomputation, installed in its ledger.
+    let verifiers: [PublicKey: AggregateVerifier]
     /// Initial reputation points of every member.
     public static let initialReputation: Int64 = 500
 
@@ -77,23 +79,24 @@ public final class FederatedConsortium {
         // Each update stays durable in the store of the hospital that made it; the master and
         // the validators fetch (hash-checked) bytes to aggregate and re-check, without writing
         // copies. `chain verify` later fetches from the same peers.
-        var sources: [PublicKey: LocalFirstBlobSource] = [:]
+        var verifiers: [PublicKey: AggregateVerifier] = [:]
         for node in hospitals {
             let peers = hospitals.filter { $0 !== node }.map(\.store) + [officeStore]
             node.blobs = LocalFirstBlobSource(local: node.store, peers: peers, keepsFetched: false)
-            sources[node.key.publicKey] = node.blobs
+            verifiers[node.key.publicKey] = AggregateVerifier(blobs: node.blobs)
         }
+        self.verifiers = verifiers
         switch kind {
         case .single:
             let ledgers = try hospitals.map { node -> Ledger in
                 let ledger = try NodeHome(node.home.path).openLedger(chainID: chainID)
-                ledger.application.domainValidators = [AggregateVerifier(blobs: node.blobs)]
+                ledger.application.domainValidators = [verifiers[node.key.publicKey]!]
                 return ledger
             }
             ordering = SingleValidatorOrdering(ledgers: ledgers, validatorKey: keys[0], validatorIndex: 0, clock: clock)
         case .bft:
             ordering = try BFTOrdering(genesis: genesis, keys: keys, home: directory, seed: seed) { key in
-                sources[key.publicKey].map { [AggregateVerifier(blobs: $0)] } ?? []
+                verifiers[key.publicKey].map { [$0] } ?? []
             }
         }
         for (i, node) in hospitals.enumerated() { node.ledger = ordering.ledger(of: i) }

@@ -319,10 +319,14 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         var spent: [CommitAggregate.DatasetSpend] = []
         if let spend = privacySpend(round: r) { spent = spend }
-        txs.append(sign(.commitAggregate(CommitAggregate(
+        let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
-            privacySpent: spent))))
+            privacySpent: spent)))
+        txs.append(commit)
+        if master.behaviour != .lyingMaster {
+            consortium.verifiers[master.key.publicKey]?.recordOwnAggregate(commit.hash, model: next, cid: modelCID)
+        }
         proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation)
         return txs
     }

@@ -119,19 +119,33 @@ public final class BFTOrdering: TransactionOrdering {
     final class Bridge: ProposalContributor {
         let index: Int
         weak var target: (any AggregateContributor)?
+        /// Validators run concurrently (see below); the master step runs one at a time.
+        static let lock = NSLock()
         init(index: Int) { self.index = index }
         func transactions(forHeight height: UInt64, round: UInt32, proposer: SigningKey,
                           application: LedgerApplication) -> [SignedTransaction] {
-            target?.transactions(proposer: index, application: application) ?? []
+            Self.lock.withLock { target?.transactions(proposer: index, application: application) ?? [] }
         }
     }
     let bridges: [Bridge]
+    /// The simulated network between the hospitals: a LAN with a fixed 5 ms delay.
+    static let network = NetworkConditions(minDelayMs: 5, maxDelayMs: 5)
     var pending: [Hash256] = []
 
     public init(genesis: Genesis, keys: [SigningKey], home: URL, seed: UInt64,
                 domainValidators: @escaping (SigningKey) -> [any DomainValidator]) throws {
         self.keys = keys
-        consortium = try Consortium(genesis: genesis, keys: keys, home: home, seed: seed, domainValidators: domainValidators)
+        // No empty blocks: a round commits its updates, then its aggregate, and nothing else.
+        // The batch window (longer than the simulated network's delay) lets the
+        // round's updates, submitted together, share one block.
+        var configuration = ConsensusNode.Configuration(timeouts: TimeoutPolicy(genesis: genesis.consensus))
+        configuration.createEmptyBlocks = false
+        configuration.batchWindowMs = Self.network.maxDelayMs + 5
+        consortium = try Consortium(genesis: genesis, keys: keys, home: home, configuration: configuration,
+                                    conditions: Self.network, seed: seed, domainValidators: domainValidators)
+        // The hospitals' validators are separate machines: a proposal reaches them all after
+        // the same delay, and they check it at the same time on the available cores.
+        consortium.network.concurrentDelivery = true
         bridges = keys.indices.map { Bridge(index: $0) }
         for (i, key) in keys.enumerated() { consortium.setContributor(bridges[i], for: key.publicKey) }
         consortium.start()

@@ -63,10 +63,14 @@ public struct ModelUpdate: Sendable, Equatable {
         put(UInt64(values.count))
         if let indices { for i in indices { put(i) } }
         let width = Self.valueWidth(bits: codec.bits)
-        var packed = [UInt8](repeating: 0, count: values.count * width)
-        for (k, v) in values.enumerated() {
-            let u = UInt32(bitPattern: v)
-            for b in 0..<width { packed[k * width + b] = UInt8(truncatingIfNeeded: u >> (8 * b)) }
+        let packed = [UInt8](unsafeUninitializedCapacity: values.count * width) { buffer, initialized in
+            values.withUnsafeBufferPointer { source in
+                for k in source.indices {
+                    let u = UInt32(bitPattern: source[k])
+                    for b in 0..<width { buffer[k * width + b] = UInt8(truncatingIfNeeded: u >> (8 * b)) }
+                }
+            }
+            initialized = values.count * width
         }
         out.append(contentsOf: packed)
         return out
@@ -121,19 +125,27 @@ public struct ModelUpdate: Sendable, Equatable {
         }
         let codec = FixedPointCodec(bits: bits, range: range)
         // Little-endian two's complement in `width` bytes, sign-extended.
-        var values = [Int32](repeating: 0, count: Int(count))
-        let shift = 32 - 8 * width
-        bytes.withUnsafeBufferPointer { src in
-            var p = at
-            for k in 0..<Int(count) {
-                var u: UInt32 = 0
-                for b in 0..<width { u |= UInt32(src[p + b]) << (8 * b) }
-                values[k] = Int32(bitPattern: u << shift) >> shift
-                p += width
-            }
-        }
+        let shift = UInt32(32 - 8 * width)
         let limit = codec.maxLevel
-        if let bad = values.first(where: { $0 > limit || $0 < -limit }) {
+        var outOfRange: Int32?
+        let values = [Int32](unsafeUninitializedCapacity: Int(count)) { out, initialized in
+            bytes.withUnsafeBufferPointer { src in
+                var p = at
+                var low = Int32.max, high = Int32.min
+                for k in 0..<Int(count) {
+                    var u: UInt32 = 0
+                    for b in 0..<width { u |= UInt32(src[p + b]) << UInt32(8 * b) }
+                    let v = Int32(bitPattern: u << shift) >> Int32(shift)
+                    out[k] = v
+                    low = min(low, v)
+                    high = max(high, v)
+                    p += width
+                }
+                if high > limit { outOfRange = high } else if count > 0, low < -limit { outOfRange = low }
+            }
+            initialized = Int(count)
+        }
+        if let bad = outOfRange {
             throw UpdateFormatError("value \(bad) outside the \(bits)-bit range")
         }
         self.init(codec: codec, parameterCount: Int(parameterCount), indices: indices, values: values)

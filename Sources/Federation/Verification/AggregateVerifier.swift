@@ -39,6 +39,14 @@ public final class AggregateVerifier: DomainValidator {
         verified.withLock { _ = $0.insert(transaction.hash) }
     }
 
+    /// Records the aggregate this node computed itself, as master, from the same update blobs
+    /// and with the same code (`GlobalModel.next`): staging its own proposal then does not
+    /// compute it a second time. Other validators still recompute it.
+    func recordOwnAggregate(_ transaction: Hash256, model: GlobalModel, cid: String) {
+        cache.withLock { $0[cid] = model }
+        verified.withLock { _ = $0.insert(transaction) }
+    }
+
     /// The committed global model of `task` after `rounds` aggregated rounds (0 = the initial
     /// model), rebuilt from the chain and the update blobs like a validation, and cached.
     /// A node's participant trains from it. Call it where `state` may be read (the node's queue).

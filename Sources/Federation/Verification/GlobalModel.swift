@@ -39,9 +39,8 @@ public struct GlobalModel: Sendable {
     /// - Parameter metadata: extra entries (the homomorphic path records the CIDs of the
     ///   encrypted and decrypted sums the model was computed from).
     public func blob(spec: ModelSpec, metadata: [String: String] = [:]) throws -> [UInt8] {
-        let model = try Sequential(spec: spec, seed: 0, workerCount: 1)
-        try model.loadFlatParameters(parameters)
-        return [UInt8](ModelFile.encode(model, metadata: metadata.merging(["medchain.round": String(round)]) { $1 }))
+        [UInt8](try ModelFile.encode(spec: spec, parameters: parameters,
+                                     metadata: metadata.merging(["medchain.round": String(round)]) { $1 }))
     }
 
     /// The CID `ipfs add` would print for `blob(spec:metadata:)`.

@@ -23,6 +23,26 @@ public enum ModelFile {
         return Safetensors.encode(entries, metadata: meta)
     }
 
+    /// The same bytes as `encode(_:metadata:)` for a model of `spec` holding the flat
+    /// parameter vector `parameters` (`state_dict` order), without building the network:
+    /// validators encode every round's model to compare its CID.
+    public static func encode(spec: ModelSpec, parameters: [Float], metadata: [String: String] = [:]) throws -> Data {
+        let layout = try ParameterLayout.of(spec)
+        guard parameters.count == layout.count else {
+            throw ModelError.incompatibleParameters(file: "(flat parameters)",
+                                                    reason: "\(parameters.count) values, the spec needs \(layout.count)")
+        }
+        var meta = metadata
+        meta["format"] = "pt"
+        meta[specKey] = String(decoding: spec.canonicalJSON(), as: UTF8.self)
+        var offset = 0
+        let entries = layout.tensors.map { tensor -> Safetensors.Entry in
+            defer { offset += tensor.count }
+            return Safetensors.Entry(name: tensor.name, shape: tensor.shape, values: Array(parameters[offset..<(offset + tensor.count)]))
+        }
+        return Safetensors.encode(entries, metadata: meta)
+    }
+
     public static func save(_ model: Sequential, to path: String, metadata: [String: String] = [:]) throws {
         try encode(model, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
