@@ -5,6 +5,7 @@ import Ledger
 import Learning
 import Paillier
 import Privacy
+import Synchronization
 import Tensor
 
 /// What happened in one round, as the demo reports it.
@@ -160,8 +161,10 @@ public final class FederatedTaskRun: AggregateContributor {
         let phasesBefore = consortium.timing.totals
         let nodes = consortium.hospitals
         let participants = participants(round: r)
-        // 1. Local training and update submission.
+        // 1. Local training, then each hospital stores its update and submits it.
         var submissions: [Submission] = []
+        var blobs: [[UInt8]] = []
+        var norms: [Double] = []
         let encoder = UpdateEncoder(config: config, participants: participants.count)
         for node in participants {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
@@ -189,10 +192,15 @@ public final class FederatedTaskRun: AggregateContributor {
                         .encoded(keyBits: he.publicKey.bits)
                 }
             }
-            let cid = try consortium.timing.measure(\.store) { try node.store.put(bytes: blob).root.description }
+            blobs.append(blob)
+            norms.append(update.norm)
+        }
+        // Every hospital writes its own store, as separate machines would, at the same time.
+        let cids = try consortium.timing.measure(\.store) { try Self.store(blobs, in: participants.map(\.store)) }
+        for (k, node) in participants.enumerated() {
             let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
-                task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
-                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
+                task: taskID, round: UInt32(r), updateCID: cids[k], sampleCount: UInt64(node.train.count),
+                norm: norms[k], metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
             submissions.append(Submission(node: node, tx: tx, sampleCount: node.train.count))
         }
         var blocks = try consortium.commit()
@@ -233,6 +241,16 @@ public final class FederatedTaskRun: AggregateContributor {
             timing: consortium.timing.totals.since(phasesBefore), reputation: outcome.reputation,
             evidence: blocks.flatMap(\.evidence).map { "\(names[$0.offender] ?? $0.offender.shortHex): \($0.kind) — \($0.detail)" },
             blacklist: (blocks.last?.blacklist ?? []).map { names[$0] ?? $0.shortHex })
+    }
+
+    /// Puts `blobs[k]` into `stores[k]` concurrently (distinct stores); returns the CIDs.
+    static func store(_ blobs: [[UInt8]], in stores: [Blockstore]) throws -> [String] {
+        let results = Mutex<[Int: Result<String, BlockstoreError>]>([:])
+        Parallel.forEach(blobs.count) { k in
+            let result = Result { () throws(BlockstoreError) -> String in try stores[k].put(bytes: blobs[k]).root.description }
+            results.withLock { $0[k] = result }
+        }
+        return try blobs.indices.map { k in try results.withLock { $0[k]! }.get() }
     }
 
     /// The hospitals training in round `r`: all, or `clientsPerRound` of them drawn with a
