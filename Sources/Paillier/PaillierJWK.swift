@@ -140,7 +140,7 @@ public enum PaillierJWK {
 
     // MARK: Writing
 
-    /// A public key JWK exactly as pheutil writes it.
+    /// A public key JWK exactly as pheutil writes it, plus `medchain_hs` for a subgroup key.
     public static func encode(publicKey: PaillierPublicKey, kid: String?, keyOperations: [String] = ["encrypt"]) -> String {
         var fields = [
             ("kty", quoted(keyType)),
