@@ -15,8 +15,12 @@
 /// `hₛ^(d·2^(w·i))`, and an encryption costs ⌈ℓ/w⌉ modular multiplications (20 for ℓ = 224,
 /// w = 12) instead of a k-bit exponentiation (about 1.5k).
 ///
-/// The encryptor chooses h itself, so any public key (one from pheutil included) works and
-/// the key owner learns nothing about the table. See docs/paillier.md for the security argument.
+/// For a standard key the encryptor chooses h itself, so any public key (one from pheutil
+/// included) works and the key owner learns nothing about the table. For a subgroup key
+/// (``PaillierPublicKey/maskBase`` is set) it uses the key holder's published hₛ instead, whose
+/// small order lets the key holder decrypt with short exponents
+/// (``PaillierPrivateKey/generate(bits:subgroupBits:)``). See docs/paillier.md for the
+/// security argument.
 ///
 /// Build one encryptor per key and process and reuse it (the table for a 2048-bit key and the
 /// default exponent takes ~0.3 s and ~40 MB).
@@ -47,7 +51,8 @@ public final class PaillierEncryptor: Sendable {
     public let exponentBits: Int
     /// Window width in bits.
     public let windowBits: Int
-    /// hₛ = h^n mod n², kept for tests and for publishing alongside the key.
+    /// hₛ: the key's published ``PaillierPublicKey/maskBase`` when it has one, otherwise
+    /// h^n mod n² for the encryptor's own h = −x² mod n.
     public let base: GMPInteger
     /// `table[i * (2^w − 1) + (d − 1)] = hₛ^(d·2^(w·i)) mod n²` for digits d ≥ 1.
     private let table: [GMPInteger]
@@ -69,10 +74,14 @@ public final class PaillierEncryptor: Sendable {
         exponentBits = bits
         let n = publicKey.n
         let nSquared = publicKey.nSquared
-        var x = GMPInteger.random(below: n)
-        while x.signum == 0 || x.gcd(n) != GMPInteger(1) { x = GMPInteger.random(below: n) }
-        let h = n - (x * x).modulo(n)
-        base = h.power(n, modulo: nSquared)
+        if let published = publicKey.maskBase {
+            base = published
+        } else {
+            var x = GMPInteger.random(below: n)
+            while x.signum == 0 || x.gcd(n) != GMPInteger(1) { x = GMPInteger.random(below: n) }
+            let h = n - (x * x).modulo(n)
+            base = h.power(n, modulo: nSquared)
+        }
 
         let digits = (1 << window) - 1
         let windows = (exponentBits + window - 1) / window

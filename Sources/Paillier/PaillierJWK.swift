@@ -8,6 +8,14 @@ import Foundation
 ///
 /// Integers are unsigned big-endian bytes in unpadded base64url (RFC 7515 §2). Field order and
 /// spacing follow Python's `json.dump`, so our files diff cleanly against pheutil's.
+///
+/// A subgroup key (``PaillierPrivateKey/generate(bits:subgroupBits:)``) adds optional fields
+/// that pheutil and python-paillier ignore (they read only the fields above):
+/// - public: `"medchain_hs"`, the published mask base hₛ (same integer encoding), right after
+///   `n`. Without it a key reads as a standard key, exactly as before; with it
+///   ``PaillierEncryptor`` masks with that base.
+/// - private: `"medchain_alpha_p"` and `"medchain_alpha_q"`, the secret subgroup orders, right
+///   after `q`. Without them the key decrypts everything the standard way.
 public enum PaillierJWK {
     public static let keyType = "DAJ"
     public static let algorithm = "PAI-GN1"
@@ -17,6 +25,7 @@ public enum PaillierJWK {
         var alg: String?
         var key_ops: [String]?
         var n: String?
+        var medchain_hs: String?
         var kid: String?
     }
 
@@ -25,6 +34,8 @@ public enum PaillierJWK {
         var key_ops: [String]?
         var p: String?
         var q: String?
+        var medchain_alpha_p: String?
+        var medchain_alpha_q: String?
         var pub: PublicWire?
         var kid: String?
     }
@@ -56,7 +67,16 @@ public enum PaillierJWK {
         let publicKey = try publicKey(from: pub, context: "private key field 'pub'")
         let p = try integer(wire.p, field: "p", context: "private key")
         let q = try integer(wire.q, field: "q", context: "private key")
-        return try PaillierPrivateKey(publicKey: publicKey, p: p, q: q)
+        switch (wire.medchain_alpha_p, wire.medchain_alpha_q) {
+        case (nil, nil):
+            return try PaillierPrivateKey(publicKey: publicKey, p: p, q: q)
+        case (let alphaP?, let alphaQ?):
+            return try PaillierPrivateKey(publicKey: publicKey, p: p, q: q,
+                                          alphaP: integer(alphaP, field: "medchain_alpha_p", context: "private key"),
+                                          alphaQ: integer(alphaQ, field: "medchain_alpha_q", context: "private key"))
+        default:
+            throw PaillierError(.malformedKey, "private key has only one of the fields 'medchain_alpha_p' and 'medchain_alpha_q' (the subgroup orders); a subgroup key needs both")
+        }
     }
 
     /// The public part of a private key JWK, unchanged (pheutil `extract`), after checking it.
@@ -99,8 +119,10 @@ public enum PaillierJWK {
         }
         try checkType(wire.kty, context: context)
         let n = try integer(wire.n, field: "n", context: context)
+        var maskBase: GMPInteger?
+        if let text = wire.medchain_hs { maskBase = try integer(text, field: "medchain_hs", context: context) }
         do {
-            return try PaillierPublicKey(n: n)
+            return try PaillierPublicKey(n: n, maskBase: maskBase)
         } catch {
             throw PaillierError(error.code, error.message.replacingOccurrences(of: "public key", with: context))
         }
@@ -118,7 +140,7 @@ public enum PaillierJWK {
 
     // MARK: Writing
 
-    /// A public key JWK exactly as pheutil writes it.
+    /// A public key JWK exactly as pheutil writes it, plus `medchain_hs` for a subgroup key.
     public static func encode(publicKey: PaillierPublicKey, kid: String?, keyOperations: [String] = ["encrypt"]) -> String {
         var fields = [
             ("kty", quoted(keyType)),
@@ -126,19 +148,25 @@ public enum PaillierJWK {
             ("key_ops", "[" + keyOperations.map(quoted).joined(separator: ", ") + "]"),
             ("n", quoted(base64URLEncode(publicKey.n.bigEndianBytes))),
         ]
+        if let base = publicKey.maskBase { fields.append(("medchain_hs", quoted(base64URLEncode(base.bigEndianBytes)))) }
         if let kid { fields.append(("kid", quoted(kid))) }
         return object(fields)
     }
 
-    /// A private key JWK exactly as pheutil writes it (the public key nested under `pub`).
+    /// A private key JWK exactly as pheutil writes it (the public key nested under `pub`), plus
+    /// the subgroup fields for a subgroup key.
     public static func encode(privateKey: PaillierPrivateKey, kid: String?, publicKid: String?) -> String {
         var fields = [
             ("kty", quoted(keyType)),
             ("key_ops", "[\"decrypt\"]"),
             ("p", quoted(base64URLEncode(privateKey.p.bigEndianBytes))),
             ("q", quoted(base64URLEncode(privateKey.q.bigEndianBytes))),
-            ("pub", encode(publicKey: privateKey.publicKey, kid: publicKid)),
         ]
+        if let subgroup = privateKey.subgroup {
+            fields.append(("medchain_alpha_p", quoted(base64URLEncode(subgroup.alphaP.bigEndianBytes))))
+            fields.append(("medchain_alpha_q", quoted(base64URLEncode(subgroup.alphaQ.bigEndianBytes))))
+        }
+        fields.append(("pub", encode(publicKey: privateKey.publicKey, kid: publicKid)))
         if let kid { fields.append(("kid", quoted(kid))) }
         return object(fields)
     }

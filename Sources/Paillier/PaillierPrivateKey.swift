@@ -2,6 +2,11 @@
 ///
 /// Decryption works modulo p² and q² separately (Paillier 1999, §7): two exponentiations
 /// with half-size exponents and moduli instead of one full-size one, about 3× faster.
+///
+/// A *subgroup key* (``generate(bits:subgroupBits:)``) also knows ``subgroup``, the secret
+/// prime orders of the published mask base, and decrypts ciphertexts masked with that base
+/// with short exponents (``decryptInSubgroup(raw:)``); any other ciphertext is decrypted the
+/// standard way (``decryptStandard(raw:)``). ``decrypt(raw:)`` picks the path by itself.
 public struct PaillierPrivateKey: Sendable {
     public let publicKey: PaillierPublicKey
     /// The smaller prime factor.
@@ -18,6 +23,8 @@ public struct PaillierPrivateKey: Sendable {
     let hq: GMPInteger
     /// p^(−1) mod q for recombination.
     let pInverse: GMPInteger
+    /// The small-order subgroup of a subgroup key, nil for a standard key.
+    public let subgroup: PaillierSubgroup?
 
     /// Builds a private key from its factors after checking them against the public key.
     ///
@@ -25,6 +32,13 @@ public struct PaillierPrivateKey: Sendable {
     /// - Throws: ``PaillierError/Code/invalidFactors`` when p·q ≠ n, p = q, or either factor is
     ///   not a probable prime.
     public init(publicKey: PaillierPublicKey, p: GMPInteger, q: GMPInteger) throws(PaillierError) {
+        try self.init(publicKey: publicKey, p: p, q: q, subgroupOrders: nil)
+    }
+
+    /// The checks of ``init(publicKey:p:q:)`` and, for a subgroup key, those of
+    /// ``PaillierSubgroup``; `subgroupOrders` pairs with `p` and `q` in the order given.
+    init(publicKey: PaillierPublicKey, p: GMPInteger, q: GMPInteger,
+         subgroupOrders: (p: GMPInteger, q: GMPInteger)?) throws(PaillierError) {
         guard p * q == publicKey.n else {
             throw PaillierError(.invalidFactors, "private key fields 'p' and 'q' do not match the public key: p·q ≠ n; the private key belongs to another public key or is corrupted")
         }
@@ -58,6 +72,13 @@ public struct PaillierPrivateKey: Sendable {
             throw PaillierError(.invalidFactors, "private key fields 'p' and 'q' are not coprime")
         }
         pInverse = inverse
+        if let orders = subgroupOrders {
+            let (alphaP, alphaQ) = p < q ? (orders.p, orders.q) : (orders.q, orders.p)
+            subgroup = try PaillierSubgroup(alphaP: alphaP, alphaQ: alphaQ, p: small, q: large,
+                                            pSquared: pSquared, qSquared: qSquared, maskBase: publicKey.maskBase)
+        } else {
+            subgroup = nil
+        }
     }
 
     /// Generates a fresh key pair with an n of exactly `bits` bits.
@@ -99,12 +120,27 @@ public struct PaillierPrivateKey: Sendable {
 
     // MARK: Decryption
 
-    /// The raw plaintext m ∈ [0, n) of a ciphertext, by CRT over p² and q².
+    /// The raw plaintext m ∈ [0, n) of a ciphertext.
+    ///
+    /// A subgroup key first tries ``decryptInSubgroup(raw:)`` (short exponents) and falls back
+    /// to ``decryptStandard(raw:)`` for a ciphertext whose mask is not in its subgroup (one
+    /// encrypted by python-paillier, by textbook r^n, or re-randomised that way); a standard key
+    /// always decrypts the standard way. Both paths give the same plaintext.
     public func decrypt(raw ciphertext: PaillierCiphertext) -> GMPInteger {
+        decryptInSubgroup(raw: ciphertext) ?? decryptStandard(raw: ciphertext)
+    }
+
+    /// The raw plaintext by CRT over p² and q² with the exponents p − 1 and q − 1: works for
+    /// every ciphertext of this key, whatever its mask (python-paillier's decryption).
+    public func decryptStandard(raw ciphertext: PaillierCiphertext) -> GMPInteger {
         let c = ciphertext.value
         let mp = halfDecrypt(c, prime: p, squared: pSquared, minusOne: pMinusOne, h: hp)
         let mq = halfDecrypt(c, prime: q, squared: qSquared, minusOne: qMinusOne, h: hq)
-        // Garner: m = mp + p·((mq − mp)·p⁻¹ mod q).
+        return recombine(mp, mq)
+    }
+
+    /// Garner: m = mp + p·((mq − mp)·p⁻¹ mod q).
+    func recombine(_ mp: GMPInteger, _ mq: GMPInteger) -> GMPInteger {
         let u = ((mq - mp) * pInverse).modulo(q)
         return mp + u * p
     }

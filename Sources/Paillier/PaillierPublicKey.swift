@@ -15,23 +15,64 @@ public struct PaillierPublicKey: Sendable, Hashable {
     ///
     /// Values in `max_int < x < n − max_int` are reserved for overflow detection.
     public let maxInt: GMPInteger
+    /// The mask base hₛ published by the key holder of a subgroup key (JWK field
+    /// `medchain_hs`), or nil for a standard key.
+    ///
+    /// When present, ``PaillierEncryptor`` masks with powers of this base instead of a base of
+    /// its own, so that the key holder can decrypt with short exponents (see
+    /// ``PaillierPrivateKey/generate(bits:subgroupBits:)``). It is not part of the key's
+    /// identity: `==` and hashing look at n only, and every operation other than the
+    /// encryptor's choice of base is the same with or without it.
+    public let maskBase: GMPInteger?
 
     /// The smallest modulus accepted: smaller ones are trivially factored (and also too small
     /// for the packing and encoding bounds to make sense).
     public static let minimumModulusBits = 512
 
-    /// Creates a key from its modulus after checking that it can be one.
-    /// - Throws: ``PaillierError/Code/invalidModulus`` when n is even or shorter than 512 bits.
-    public init(n: GMPInteger) throws(PaillierError) {
+    /// Creates a key from its modulus (and, for a subgroup key, its published mask base) after
+    /// checking that they can be one.
+    /// - Throws: ``PaillierError/Code/invalidModulus`` when n is even or shorter than 512 bits;
+    ///   ``PaillierError/Code/malformedKey`` when `maskBase` is not a usable mask base
+    ///   (``checkMaskBase(_:n:nSquared:)``).
+    public init(n: GMPInteger, maskBase: GMPInteger? = nil) throws(PaillierError) {
         guard n.signum > 0, n.isOdd else {
             throw PaillierError(.invalidModulus, "public key field 'n' must be an odd positive integer (a product of two odd primes); got an even or non-positive value")
         }
         guard n.bitWidth >= Self.minimumModulusBits else {
             throw PaillierError(.invalidModulus, "public key field 'n' has \(n.bitWidth) bits; at least \(Self.minimumModulusBits) are required (use 2048 or 3072)")
         }
+        let nSquared = n * n
+        if let maskBase { try Self.checkMaskBase(maskBase, n: n, nSquared: nSquared) }
         self.n = n
-        self.nSquared = n * n
+        self.nSquared = nSquared
         self.maxInt = n.floorDivided(by: GMPInteger(3)) - 1
+        self.maskBase = maskBase
+    }
+
+    /// The same key without its published mask base: what a standard (pheutil) reader sees.
+    public var withoutMaskBase: PaillierPublicKey {
+        // n was accepted once, so it is accepted again.
+        try! PaillierPublicKey(n: n)
+    }
+
+    /// The checks a published mask base hₛ must pass: 1 < hₛ < n², gcd(hₛ, n) = 1, and
+    /// hₛ mod n ∉ {1, n − 1} (a base of order 1 or 2 modulo n would give one or two masks).
+    ///
+    /// Whether hₛ really is an n-th residue of small order cannot be checked without the
+    /// factors; the base comes from the key holder together with n (one JWK, one content ID),
+    /// so it is trusted exactly as much as n is. A base outside the key's subgroup costs only
+    /// speed: the key holder then decrypts with the standard exponents.
+    static func checkMaskBase(_ base: GMPInteger, n: GMPInteger, nSquared: GMPInteger) throws(PaillierError) {
+        guard base > GMPInteger(1), base < nSquared else {
+            throw PaillierError(.malformedKey, "public key field 'medchain_hs' (the published mask base) must lie in 2 ..< n²; it has \(base.bitWidth) bits against \(nSquared.bitWidth) for n²; was it written for another key?")
+        }
+        guard base.gcd(n) == GMPInteger(1) else {
+            throw PaillierError(.malformedKey, "public key field 'medchain_hs' (the published mask base) shares a factor with n, so it is not a unit; the key is corrupted")
+        }
+        let reduced = base.modulo(n)
+        guard reduced != GMPInteger(1), reduced != n - 1 else {
+            throw PaillierError(.malformedKey, "public key field 'medchain_hs' (the published mask base) is ±1 modulo n and would give at most two masks; the key is corrupted")
+        }
     }
 
     /// The generator g = n + 1.

@@ -141,9 +141,15 @@ public final class FederatedConsortium {
     }
 
     /// The publisher makes a Paillier key pair and stores the public key (JWK) for the hospitals.
+    ///
+    /// By default it is a subgroup key (docs/paillier.md, "Subgroup keys"): the JWK carries the
+    /// mask base the hospitals' encryptors must use, and the office decrypts the sums with
+    /// 256-bit instead of 1,024-bit exponents. `subgroup: false` makes a standard key.
     /// - Returns: the public key's CID.
-    public func makeHomomorphicKey(bits: Int = 2048) throws -> String {
-        let key = timing.measure(\.crypto) { PaillierPrivateKey.generate(bits: bits) }
+    public func makeHomomorphicKey(bits: Int = 2048, subgroup: Bool = true) throws -> String {
+        let key = timing.measure(\.crypto) {
+            subgroup ? PaillierPrivateKey.generate(bits: bits, subgroupBits: nil) : PaillierPrivateKey.generate(bits: bits)
+        }
         homomorphicKey = key
         let jwk = PaillierJWK.encode(publicKey: key.publicKey, kid: "medchain-office")
         return try timing.measure(\.store) { try officeStore.put(bytes: Array(jwk.utf8)).root.description }
