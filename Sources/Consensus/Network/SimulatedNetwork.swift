@@ -70,6 +70,11 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
         var dropped = 0
     }
     private var outboxes: [PublicKey: Outbox]?
+    /// Threads of their own, not the shared dispatch pool: a node's work blocks (fsync, the
+    /// database's serial queues), and a starved pool grows only slowly.
+    private lazy var workers = BatchWorkers()
+
+    deinit { if concurrentDelivery { workers.stop() } }
 
     public init(startTime: UInt64, conditions: NetworkConditions = .reliable, seed: UInt64) {
         now = startTime
@@ -191,7 +196,7 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
             }
         }
         let shared = UncheckedBox((work, self, boxes))
-        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+        workers.run(groups.count) { g in
             let box = shared.value.2[g]
             for (e, node) in shared.value.0[g] {
                 guard let node else { continue }
@@ -265,4 +270,80 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
 private final class UncheckedBox<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// A few long-lived threads that run the iterations of a batch and wait for all of them.
+final class BatchWorkers: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var job: ((Int) -> Void)?
+    private var next = 0
+    private var count = 0
+    private var finished = 0
+    private var generation = 0
+    private var threads: [Thread] = []
+    private var stopping = false
+
+    deinit { stop() }
+
+    /// Lets the threads end (they hold no reference to this object while waiting).
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Calls `body(i)` for every i in 0..<count, on the calling thread and the workers.
+    func run(_ count: Int, _ body: @escaping (Int) -> Void) {
+        condition.lock()
+        while threads.count < count - 1 {
+            let thread = Thread { [weak self] in
+                while let workers = self, workers.waitForWork() { workers.drain() }
+            }
+            thread.name = "medchain.simnet.\(threads.count)"
+            threads.append(thread)
+            thread.start()
+        }
+        job = body
+        next = 0
+        self.count = count
+        finished = 0
+        generation += 1
+        condition.broadcast()
+        condition.unlock()
+        drain()
+        condition.lock()
+        while finished < count { condition.wait() }
+        job = nil
+        condition.unlock()
+    }
+
+    /// Takes iterations until none are left.
+    private func drain() {
+        while true {
+            condition.lock()
+            guard let job, next < count else {
+                condition.unlock()
+                return
+            }
+            let i = next
+            next += 1
+            condition.unlock()
+            job(i)
+            condition.lock()
+            finished += 1
+            if finished == count { condition.broadcast() }
+            condition.unlock()
+        }
+    }
+
+    /// Waits for a new batch; false when the workers stop.
+    private func waitForWork() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let seen = Thread.current.threadDictionary["medchain.generation"] as? Int ?? 0
+        while generation == seen, !stopping { condition.wait() }
+        Thread.current.threadDictionary["medchain.generation"] = generation
+        return !stopping
+    }
 }
