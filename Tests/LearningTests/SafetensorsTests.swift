@@ -41,4 +41,14 @@ struct SafetensorsTests {
             #expect(throws: ModelError.self) { try ModelFile.decode(bytes.prefix(cut), file: "cut.safetensors") }
         }
     }
+
+    @Test func encodingFlatParametersGivesTheSameBytesAsEncodingTheModel() throws {
+        let model = try Sequential(spec: .referenceCNN(), seed: 5)
+        let metadata = ["medchain.round": "7"]
+        let direct = try ModelFile.encode(spec: model.spec, parameters: model.flatParameters(), metadata: metadata)
+        #expect(direct == ModelFile.encode(model, metadata: metadata))
+        #expect(throws: ModelError.self) {
+            try ModelFile.encode(spec: model.spec, parameters: Array(model.flatParameters().dropLast()))
+        }
+    }
 }

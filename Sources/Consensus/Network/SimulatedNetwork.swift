@@ -72,9 +72,9 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
     private var outboxes: [PublicKey: Outbox]?
     /// Threads of their own, not the shared dispatch pool: a node's work blocks (fsync, the
     /// database's serial queues), and a starved pool grows only slowly.
-    private lazy var workers = BatchWorkers()
+    private var workers: BatchWorkers?
 
-    deinit { if concurrentDelivery { workers.stop() } }
+    deinit { workers?.stop() }
 
     public init(startTime: UInt64, conditions: NetworkConditions = .reliable, seed: UInt64) {
         now = startTime
@@ -196,7 +196,8 @@ public final class SimulatedNetwork: ConsensusTransport, ConsensusTimers {
             }
         }
         let shared = UncheckedBox((work, self, boxes))
-        workers.run(groups.count) { g in
+        if workers == nil { workers = BatchWorkers() }
+        workers!.run(groups.count) { g in
             let box = shared.value.2[g]
             for (e, node) in shared.value.0[g] {
                 guard let node else { continue }
@@ -283,9 +284,7 @@ final class BatchWorkers: @unchecked Sendable {
     private var threads: [Thread] = []
     private var stopping = false
 
-    deinit { stop() }
-
-    /// Lets the threads end (they hold no reference to this object while waiting).
+    /// Ends the threads (each keeps this object alive while it waits, so its owner calls this).
     func stop() {
         condition.lock()
         stopping = true

@@ -79,9 +79,9 @@ public final class ConsensusNode {
     /// Intrinsically invalid proposals seen at the current height, with the evidence.
     public private(set) var accusations: [Hash256: (evidence: Evidence, accused: AccusedProposal)] = [:]
     public private(set) var isHalted = false
-    /// The height this node is idle before (`createEmptyBlocks == false` and nothing to do),
-    /// and whether a start for it is already scheduled.
+    /// The height this node is idle before (`createEmptyBlocks == false` and nothing to do).
     public private(set) var idleBefore: UInt64?
+    /// Whether the next height starts regardless of work (a wake is scheduled or was asked for).
     private var wakeScheduled = false
 
     let transport: any ConsensusTransport
@@ -187,7 +187,7 @@ public final class ConsensusNode {
             enqueue(.timeout(step, round: r))
         case .startHeight(let h):
             guard h == application.tip.height + 1, machine.height != h else { return }
-            if !configuration.createEmptyBlocks, !wakeScheduled, !hasWork(height: h) {
+            if !configuration.createEmptyBlocks, !wakeScheduled, !hasWork {
                 idleBefore = h
                 return
             }
@@ -236,9 +236,9 @@ public final class ConsensusNode {
         timers.schedule(.startHeight(h), for: publicKey, afterMs: delay)
     }
 
-    /// Whether an idle node has something for height `h`: transactions, evidence not yet on
-    /// the chain, or messages of that height from peers that already started it.
-    private func hasWork(height h: UInt64) -> Bool {
+    /// Whether an idle node has something for the next height: transactions, evidence not yet
+    /// on the chain, or messages from peers that already started it.
+    private var hasWork: Bool {
         !mempool.transactions.isEmpty
             || equivocations.keys.contains { application.state.evidence($0) == nil }
             || !future.isEmpty

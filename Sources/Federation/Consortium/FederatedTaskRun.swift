@@ -160,10 +160,8 @@ public final class FederatedTaskRun: AggregateContributor {
         let phasesBefore = consortium.timing.totals
         let nodes = consortium.hospitals
         let participants = participants(round: r)
-        // 1. Local training, then each hospital stores its update and submits it.
+        // 1. Local training and update submission.
         var submissions: [Submission] = []
-        var blobs: [[UInt8]] = []
-        var norms: [Double] = []
         let encoder = UpdateEncoder(config: config, participants: participants.count)
         for node in participants {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
@@ -191,17 +189,10 @@ public final class FederatedTaskRun: AggregateContributor {
                         .encoded(keyBits: he.publicKey.bits)
                 }
             }
-            blobs.append(blob)
-            norms.append(update.norm)
-        }
-        // (Writing the four stores concurrently measured no faster: the fsyncs share one disk.)
-        let cids = try consortium.timing.measure(\.store) {
-            try participants.indices.map { try participants[$0].store.put(bytes: blobs[$0]).root.description }
-        }
-        for (k, node) in participants.enumerated() {
+            let cid = try consortium.timing.measure(\.store) { try node.store.put(bytes: blob).root.description }
             let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
-                task: taskID, round: UInt32(r), updateCID: cids[k], sampleCount: UInt64(node.train.count),
-                norm: norms[k], metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
+                task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
+                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
             submissions.append(Submission(node: node, tx: tx, sampleCount: node.train.count))
         }
         var blocks = try consortium.commit()
