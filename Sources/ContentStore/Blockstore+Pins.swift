@@ -97,9 +97,15 @@ extension Blockstore {
         pinsPath + "/b" + Base32.encode(cid.bytes)
     }
 
+    /// Writes the pin's empty marker file and makes it durable (one `syncfs`, or an `fsync` of
+    /// the file and of the folder). An empty file needs no temporary copy: it exists or not.
     func writePin(_ cid: CID) throws(BlockstoreError) {
+        let path = pinPath(cid)
         do {
-            try POSIXFile.writeAtomically([], to: pinPath(cid), temporaryDirectory: temporaryPath)
+            try POSIXFile.touch(path)
+            if try POSIXFile.syncFileSystem(of: pinsPath) { return }
+            try POSIXFile.syncFile(path)
+            try POSIXFile.syncDirectory(pinsPath)
         } catch {
             throw .fileSystem(error)
         }

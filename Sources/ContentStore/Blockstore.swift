@@ -19,8 +19,10 @@ import Darwin
 ///
 /// `<name>` is the lowercase base32 of the block's multihash, so CIDv0 and CIDv1 of one block
 /// share a file, and `<shard>` is its next-to-last two characters (Kubo's flatfs
-/// `next-to-last/2`, 1,024 folders). Writes are atomic (temporary file, `fsync`, `rename`,
-/// `fsync` of the folder). Every read decrypts, authenticates and re-hashes the block.
+/// `next-to-last/2`, 1,024 folders). Writes are atomic (temporary file, `rename`); a single
+/// block is `fsync`ed with its folder, and an import's blocks are made durable together
+/// before its pin (`TrustedBlockWriter`). Every read decrypts, authenticates and re-hashes
+/// the block.
 ///
 /// ```swift
 /// let store = try Blockstore(home: URL(fileURLWithPath: "/var/medchain"))
@@ -137,9 +139,10 @@ public struct Blockstore: Sendable {
     ///
     /// A block already present is kept if it still reads back correctly and replaced if it
     /// is damaged, so adding a file again (or fetching it) repairs what `verify` reported.
-    /// - Parameter touched: when given, the block's folder is recorded there instead of being
-    ///   `fsync`ed now; the caller syncs each folder once, before it relies on the blocks.
-    func writeBlock(_ block: [UInt8], cid: CID, touched: TouchedDirectories? = nil) throws(BlockstoreError) {
+    /// - Parameter pending: when given, nothing is `fsync`ed now: the file and the folders it
+    ///   changed are recorded there, and the caller makes them durable (`TrustedBlockWriter`)
+    ///   before it relies on the block.
+    func writeBlock(_ block: [UInt8], cid: CID, pending: PendingSync? = nil) throws(BlockstoreError) {
         guard block.count <= Self.maximumBlockSize else {
             throw .corrupt(cid, path: "-", reason: "block of \(block.count) bytes exceeds \(Self.maximumBlockSize)")
         }
@@ -147,14 +150,15 @@ public struct Blockstore: Sendable {
         if POSIXFile.exists(path), (try? readBlock(cid)) != nil { return }
         do {
             let shard = (path as NSString).deletingLastPathComponent
+            var changed = [shard]
             if !POSIXFile.exists(shard) {
                 try POSIXFile.makeDirectory(shard)
-                try POSIXFile.syncDirectory(blocksPath)
+                if pending == nil { try POSIXFile.syncDirectory(blocksPath) } else { changed.append(blocksPath) }
             }
             let sealed = try BlockEnvelope.seal(block, cid: cid, key: key)
-            try POSIXFile.writeAtomically(
-                sealed, to: path, temporaryDirectory: temporaryPath, syncDirectory: touched == nil)
-            touched?.insert(shard)
+            try POSIXFile.writeAtomically(sealed, to: path, temporaryDirectory: temporaryPath,
+                                          durable: pending == nil)
+            pending?.insert(file: path, directories: changed)
         } catch let error as FileSystemError {
             throw .fileSystem(error)
         } catch {

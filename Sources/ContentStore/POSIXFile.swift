@@ -18,18 +18,22 @@ enum POSIXFile {
     ///
     /// - Parameters:
     ///   - temporaryDirectory: where the temporary file is made; same file system as `path`.
-    ///   - syncDirectory: whether to `fsync` the destination directory now (callers that write
-    ///     many files to one directory may sync it once at the end instead).
+    ///   - durable: `fsync` the file before the rename and its directory after it. Callers that
+    ///     write many files pass false and make them durable together before relying on them
+    ///     (`syncFileSystem(of:)`); until then a crash may leave `path` missing or damaged,
+    ///     never a mix of old and new bytes that reads back as valid.
     static func writeAtomically(
         _ bytes: [UInt8], to path: String, temporaryDirectory: String, mode: mode_t = 0o600,
-        syncDirectory: Bool = true
+        durable: Bool = true
     ) throws(FileSystemError) {
         let temporary = temporaryDirectory + "/" + UUID().uuidString + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw FileSystemError(operation: "create", path: temporary) }
         do throws(FileSystemError) {
             try writeAll(bytes, to: descriptor, path: temporary)
-            guard fsync(descriptor) == 0 else { throw FileSystemError(operation: "fsync", path: temporary) }
+            if durable {
+                guard fsync(descriptor) == 0 else { throw FileSystemError(operation: "fsync", path: temporary) }
+            }
             close(descriptor)
             guard rename(temporary, path) == 0 else {
                 throw FileSystemError(operation: "rename into place", path: path)
@@ -39,8 +43,50 @@ enum POSIXFile {
             unlink(temporary)
             throw error
         }
-        if syncDirectory { try syncDirectoryOf(path) }
+        if durable { try syncDirectoryOf(path) }
     }
+
+    /// Creates `path` empty if it does not exist (a marker such as a pin), without making it
+    /// durable: the caller syncs its directory or file system afterwards.
+    static func touch(_ path: String, mode: mode_t = 0o600) throws(FileSystemError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "create", path: path) }
+        close(descriptor)
+    }
+
+    /// Reopens a written file and `fsync`s it (its data and size; the name needs its
+    /// directory synced too).
+    static func syncFile(_ path: String) throws(FileSystemError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw FileSystemError(operation: "fsync", path: path) }
+    }
+
+    /// Makes every write, rename and new directory on the file system holding `path` durable
+    /// with one `syncfs(2)` — a single barrier for a batch of files, where per-file durability
+    /// takes an `fsync` of each file and each directory. `syncfs` reports writeback errors
+    /// since Linux 5.8. Returns false where it does not exist (not Linux); the caller then
+    /// syncs file by file.
+    static func syncFileSystem(of path: String) throws(FileSystemError) -> Bool {
+        guard let syncfs = syncfsFunction else { return false }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: path) }
+        defer { close(descriptor) }
+        guard syncfs(descriptor) == 0 else { throw FileSystemError(operation: "syncfs", path: path) }
+        return true
+    }
+
+    /// glibc's `syncfs`, looked up at run time: the Glibc module does not export it (it is a
+    /// GNU extension), and other systems have none.
+    private static let syncfsFunction: (@convention(c) (Int32) -> Int32)? = {
+        #if os(Linux)
+        guard let symbol = dlsym(nil, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Writes every byte of `bytes` to an open descriptor, retrying short writes.
     static func writeAll(

@@ -2,42 +2,54 @@ import Foundation
 
 /// Writes the blocks of an import: their hashes come from the importer itself.
 ///
-/// Folder `fsync`s are deferred to `finish()`: a 1 GiB file has 4,000 blocks over at most
-/// 1,024 shard folders, and each folder needs syncing once, not once per block.
+/// Durability is batched: each block is written to a temporary file and renamed into place
+/// without an `fsync` of its own, and `finish()` makes all of them durable at once, before the
+/// pin that protects them is written. On Linux that is one `syncfs` of the store's file system
+/// instead of a file `fsync` and a folder `fsync` per block (an update of three blocks made
+/// eight syncs; a 1 GiB file of 4,000 blocks made over 5,000). Elsewhere `finish()` reopens
+/// and `fsync`s every file written, then each folder once.
 struct TrustedBlockWriter: BlockSink {
     let store: Blockstore
-    let touched = TouchedDirectories()
+    let pending = PendingSync()
 
     func store(_ block: [UInt8], cid: CID) throws {
-        try store.writeBlock(block, cid: cid, touched: touched)
+        try store.writeBlock(block, cid: cid, pending: pending)
     }
 
-    /// Makes every new block name durable.
+    /// Makes every new block, its name and any new shard folder durable.
     func finish() throws(BlockstoreError) {
+        let (files, directories) = pending.all
+        guard !files.isEmpty || !directories.isEmpty else { return }
         do throws(FileSystemError) {
-            for directory in touched.all { try POSIXFile.syncDirectory(directory) }
+            if try POSIXFile.syncFileSystem(of: store.blocksPath) { return }
+            for file in files { try POSIXFile.syncFile(file) }
+            for directory in directories { try POSIXFile.syncDirectory(directory) }
         } catch {
             throw .fileSystem(error)
         }
     }
 }
 
-/// A set of folder paths shared by the import's writer threads.
+/// The files and folders an import changed and has not yet made durable, shared by the
+/// import's writer threads.
 ///
-/// `@unchecked Sendable`: the set is only touched under `lock`.
-final class TouchedDirectories: @unchecked Sendable {
+/// `@unchecked Sendable`: the sets are only touched under `lock`.
+final class PendingSync: @unchecked Sendable {
     private let lock = NSLock()
-    private var paths = Set<String>()
+    private var files: [String] = []
+    private var directories = Set<String>()
 
-    func insert(_ path: String) {
+    func insert(file: String, directories added: [String]) {
         lock.lock()
-        paths.insert(path)
+        files.append(file)
+        directories.formUnion(added)
         lock.unlock()
     }
 
-    var all: [String] {
+    /// The files in write order and the folders, parents before children.
+    var all: (files: [String], directories: [String]) {
         lock.lock()
         defer { lock.unlock() }
-        return paths.sorted()
+        return (files, directories.sorted())
     }
 }

@@ -31,6 +31,50 @@ struct WriteAheadLogTests {
         #expect(WriteAheadLog.read(url).count == 2)
     }
 
+    @Test func checkpointsAreAppendedUntilTheLogOutgrowsItsCompactionSize() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("wal")
+        let one = WriteAheadLog.frame(.checkpoint(Self.checkpoint(1))).count
+        let timeout = WriteAheadLog.frame(.timeout(height: 2, round: 0, step: .propose)).count
+        // Room for three checkpoints and a timeout; the fourth checkpoint compacts the log.
+        let wal = try WriteAheadLog(url: url, compactionBytes: 3 * one + timeout)
+        try wal.rotate(to: Self.checkpoint(1))
+        try wal.append(.timeout(height: 2, round: 0, step: .propose))
+        try wal.record(checkpoint: Self.checkpoint(2))
+        try wal.record(checkpoint: Self.checkpoint(3))
+        #expect(WriteAheadLog.read(url) == [.checkpoint(Self.checkpoint(1)), .timeout(height: 2, round: 0, step: .propose),
+                                            .checkpoint(Self.checkpoint(2)), .checkpoint(Self.checkpoint(3))])
+        #expect(try Data(contentsOf: url).count == 3 * one + timeout)
+        try wal.record(checkpoint: Self.checkpoint(4))
+        #expect(WriteAheadLog.read(url) == [.checkpoint(Self.checkpoint(4))])
+        #expect(!FileManager.default.fileExists(atPath: url.appendingPathExtension("new").path))
+        // A log reopened after a restart keeps appending where the file ends.
+        let reopened = try WriteAheadLog(url: url, compactionBytes: 3 * one + timeout)
+        try reopened.append(.timeout(height: 5, round: 1, step: .prevote))
+        try reopened.record(checkpoint: Self.checkpoint(5))
+        #expect(WriteAheadLog.read(url).count <= 3)
+        #expect(WriteAheadLog.read(url).last == .checkpoint(Self.checkpoint(5)))
+    }
+
+    @Test func restoreReplaysOnlyWhatFollowsTheNewestCheckpointOfAnAppendedLog() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let genesis = ConsensusNodeTests.genesis
+        let ledger = try Ledger(url: directory.appendingPathComponent("ledger.sqlite"), genesis: genesis)
+        let tip = ConsensusCheckpoint.genesis(ledger.application, rules: ConsensusRules())
+        let url = directory.appendingPathComponent("wal")
+        let wal = try WriteAheadLog(url: url)
+        try wal.rotate(to: Self.checkpoint(7))                 // an older height's checkpoint …
+        try wal.append(.timeout(height: 8, round: 0, step: .propose))
+        try wal.record(checkpoint: tip)                        // … then the tip's, appended
+        try wal.append(.timeout(height: 1, round: 2, step: .prevote))
+        let (checkpoint, replay) = try ConsensusNode.restore(records: WriteAheadLog.read(url), ledger: ledger,
+                                                             rules: ConsensusRules())
+        #expect(checkpoint == tip)
+        #expect(replay == [.timeout(height: 1, round: 2, step: .prevote)])
+    }
+
     @Test func aTornOrCorruptTailEndsTheReplayThere() throws {
         let directory = TestNet.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -14,8 +14,8 @@ import Ledger
 ///    and evidence checks); an invalid one gets a nil prevote, and if its fault is intrinsic
 ///    the accusation waits for this node's next proposal at this height;
 /// 3. on a decision, 2f+1 precommits form the commit certificate and `Ledger.commit`
-///    persists the block; the checkpoint (next schedule and blacklist) is derived and the
-///    log rotated; the next height starts after the commit timeout.
+///    persists the block; the checkpoint (next schedule and blacklist) is derived and
+///    appended to the log; the next height starts after the commit timeout.
 /// A node that hears of a higher height asks the sender for the missing blocks and appends
 /// them with `Ledger.append`, which re-verifies them and their certificates.
 public final class ConsensusNode {
@@ -609,7 +609,7 @@ public final class ConsensusNode {
     private func finishHeight(_ committed: CommittedBlock, round: UInt32) {
         let block = committed.block
         checkpoint = checkpoint.advanced(by: block, application: application, rules: configuration.rules)
-        do { try wal.rotate(to: checkpoint) } catch {
+        do { try wal.record(checkpoint: checkpoint) } catch {
             isHalted = true
             log("HALT: \(error)")
             return

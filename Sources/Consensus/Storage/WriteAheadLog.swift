@@ -12,8 +12,10 @@ import Ledger
 /// replaying the log rebuilds the round state, and the node finds the votes and proposals it
 /// already signed: it can only re-send them, never sign conflicting ones.
 ///
-/// The log starts with the checkpoint of the committed height; after each commit it is
-/// replaced (write a new file, sync, rename) by one holding only the new checkpoint.
+/// The log starts with a checkpoint; after each commit the new height's checkpoint is appended
+/// (one synced record), and replay starts after the last checkpoint. Once the file outgrows
+/// `compactionBytes` it is replaced (write a new file, sync, rename, sync the folder) by one
+/// holding only the newest checkpoint — so a height costs one appended record, not a new file.
 /// Record: `u32 length ‖ checksum[4] (first bytes of SHA-256 of the body) ‖ body`, body
 /// `u8 kind ‖ payload`. A torn or corrupt tail (a crash mid-write) ends the replay there.
 public final class WriteAheadLog {
@@ -27,11 +29,16 @@ public final class WriteAheadLog {
     public let url: URL
     /// Sync every append to disk (turn off only where a crash is simulated, never in a node).
     public let synchronous: Bool
+    /// The size past which a new checkpoint replaces the whole log instead of being appended.
+    public let compactionBytes: Int
     private var handle: FileHandle?
+    /// The length of the file as this log has written it (valid while `handle` is open).
+    private var size = 0
 
-    public init(url: URL, synchronous: Bool = true) throws(ConsensusStorageError) {
+    public init(url: URL, synchronous: Bool = true, compactionBytes: Int = 4 << 20) throws(ConsensusStorageError) {
         self.url = url
         self.synchronous = synchronous
+        self.compactionBytes = compactionBytes
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
@@ -65,14 +72,31 @@ public final class WriteAheadLog {
     public func append(_ record: Record, sync: Bool = true) throws(ConsensusStorageError) {
         do {
             let handle = try openForAppend()
-            try handle.write(contentsOf: WriteAheadLog.frame(record))
-            if synchronous && sync { try handle.synchronize() }
+            let frame = WriteAheadLog.frame(record)
+            try handle.write(contentsOf: frame)
+            size += frame.count
+            // fdatasync: the data and the new length, without the timestamps an fsync adds.
+            if synchronous && sync, fdatasync(handle.fileDescriptor) != 0 {
+                throw ConsensusStorageError.io(path: url.path, reason: "fdatasync failed (errno \(errno))")
+            }
+        } catch let error as ConsensusStorageError {
+            throw error
         } catch {
             throw .io(path: url.path, reason: "\(error)")
         }
     }
 
-    /// Replaces the log by one holding only `checkpoint`, atomically.
+    /// Records the checkpoint of a committed height, durably: appended while the log is
+    /// smaller than `compactionBytes`, otherwise the log is replaced by it (`rotate`).
+    public func record(checkpoint: ConsensusCheckpoint) throws(ConsensusStorageError) {
+        if handle != nil, size < compactionBytes {
+            try append(.checkpoint(checkpoint), sync: true)
+        } else {
+            try rotate(to: checkpoint)
+        }
+    }
+
+    /// Replaces the log by one holding only `checkpoint`, atomically and durably.
     public func rotate(to checkpoint: ConsensusCheckpoint) throws(ConsensusStorageError) {
         let temporary = url.appendingPathExtension("new")
         do {
@@ -85,6 +109,8 @@ public final class WriteAheadLog {
             if synchronous { try out.synchronize() }
             try out.close()
             if rename(temporary.path, url.path) != 0 { throw ConsensusStorageError.io(path: url.path, reason: "rename failed (errno \(errno))") }
+            if synchronous { try syncFolder() }
+            _ = try openForAppend()
         } catch let error as ConsensusStorageError {
             throw error
         } catch {
@@ -92,11 +118,20 @@ public final class WriteAheadLog {
         }
     }
 
+    /// Makes the rename durable: without it a crash could bring the old log back.
+    private func syncFolder() throws(ConsensusStorageError) {
+        let folder = url.deletingLastPathComponent().path
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io(path: folder, reason: "open failed (errno \(errno))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .io(path: folder, reason: "fsync failed (errno \(errno))") }
+    }
+
     private func openForAppend() throws -> FileHandle {
         if let handle { return handle }
         if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let opened = try FileHandle(forWritingTo: url)
-        try opened.seekToEnd()
+        size = Int(try opened.seekToEnd())
         handle = opened
         return opened
     }

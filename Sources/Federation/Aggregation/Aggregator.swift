@@ -67,32 +67,31 @@ public enum Aggregator {
         if updates.allSatisfy({ $0.update.indices == nil }) {
             // Dense updates (the common case): one weight total for every coordinate. Same
             // arithmetic as `mean` below, without the per-coordinate denominators.
+            // The exact Int64 sums are formed a block at a time in a small buffer that stays in
+            // cache, instead of a whole-model array.
             let total = updates.reduce(Int64(0)) { $0 + Int64($1.sampleCount) }
-            let numerator = denseNumerator(updates, count: count)
             let step = codec.step, divisor = Double(total)
+            let block = 4096
+            var sum = [Int64](repeating: 0, count: min(block, count))
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                numerator.withUnsafeBufferPointer { n in
-                    for i in 0..<count { out[i] = Float(Double(n[i]) / divisor * step) }
+                sum.withUnsafeMutableBufferPointer { sum in
+                    for start in stride(from: 0, to: count, by: block) {
+                        let end = min(start + block, count)
+                        for i in 0..<(end - start) { sum[i] = 0 }
+                        for u in updates {
+                            let w = Int64(u.sampleCount)
+                            u.update.values.withUnsafeBufferPointer { v in
+                                for i in start..<end { sum[i - start] += w * Int64(v[i]) }
+                            }
+                        }
+                        for i in start..<end { out[i] = Float(Double(sum[i - start]) / divisor * step) }
+                    }
                 }
                 initialized = count
             }
         }
         let (numerator, denominator) = weightedSums(updates, count: count)
         return mean(numerator: numerator, denominator: denominator, codec: codec)
-    }
-
-    /// Σ n_k q_k per coordinate over dense updates.
-    static func denseNumerator(_ updates: [WeightedUpdate], count: Int) -> [Int64] {
-        var numerator = [Int64](repeating: 0, count: count)
-        numerator.withUnsafeMutableBufferPointer { sum in
-            for u in updates {
-                let w = Int64(u.sampleCount)
-                u.update.values.withUnsafeBufferPointer { v in
-                    for i in 0..<count { sum[i] += w * Int64(v[i]) }
-                }
-            }
-        }
-        return numerator
     }
 
     /// The exact integer sums behind FedAvg: Σ n_k q_k and Σ n_k per coordinate. Homomorphic

@@ -277,7 +277,7 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         // Encrypted updates cannot be inspected: the checks then see only the norm each
         // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
-        let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: Data($0)) } : []
+        let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: $0) } : []
         let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
         let checker = updateChecker(dimension: global.parameters.count)
         let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)

@@ -76,12 +76,16 @@ public struct ModelUpdate: Sendable, Equatable {
         return out
     }
 
-    /// Parses a blob, rejecting anything malformed with a reason.
     /// Bytes per stored value.
     static func valueWidth(bits: Int) -> Int { (bits + 7) / 8 }
 
+    /// Parses a blob, rejecting anything malformed with a reason.
     public init(decoding data: Data) throws(UpdateFormatError) {
-        let bytes = [UInt8](data)
+        try self.init(decoding: [UInt8](data))
+    }
+
+    /// Parses a blob as fetched from a store, without copying it first.
+    public init(decoding bytes: [UInt8]) throws(UpdateFormatError) {
         var at = 0
         func take(_ n: Int) throws(UpdateFormatError) -> ArraySlice<UInt8> {
             guard at + n <= bytes.count else { throw UpdateFormatError("update blob is truncated at byte \(at)") }
@@ -124,26 +128,45 @@ public struct ModelUpdate: Sendable, Equatable {
             throw UpdateFormatError("dense update has \(count) values for \(parameterCount) parameters")
         }
         let codec = FixedPointCodec(bits: bits, range: range)
-        // Little-endian two's complement in `width` bytes, sign-extended.
+        // Little-endian two's complement in `width` bytes, sign-extended. The common widths
+        // (2 and 4 bytes) load whole integers, which the compiler vectorises.
         let shift = UInt32(32 - 8 * width)
         let limit = codec.maxLevel
         var outOfRange: Int32?
-        let values = [Int32](unsafeUninitializedCapacity: Int(count)) { out, initialized in
-            bytes.withUnsafeBufferPointer { src in
-                var p = at
+        let n = Int(count)
+        let values = [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+            bytes.withUnsafeBytes { raw in
+                let src = raw.baseAddress! + at
                 var low = Int32.max, high = Int32.min
-                for k in 0..<Int(count) {
-                    var u: UInt32 = 0
-                    for b in 0..<width { u |= UInt32(src[p + b]) << UInt32(8 * b) }
-                    let v = Int32(bitPattern: u << shift) >> Int32(shift)
-                    out[k] = v
-                    low = min(low, v)
-                    high = max(high, v)
-                    p += width
+                switch width {
+                case 2:
+                    for k in 0..<n {
+                        let v = Int32(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self)))
+                        out[k] = v
+                        low = min(low, v)
+                        high = max(high, v)
+                    }
+                case 4:
+                    for k in 0..<n {
+                        let v = Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
+                        out[k] = v
+                        low = min(low, v)
+                        high = max(high, v)
+                    }
+                default:
+                    let bytes = src.assumingMemoryBound(to: UInt8.self)
+                    for k in 0..<n {
+                        var u: UInt32 = 0
+                        for b in 0..<width { u |= UInt32(bytes[k * width + b]) << UInt32(8 * b) }
+                        let v = Int32(bitPattern: u << shift) >> Int32(shift)
+                        out[k] = v
+                        low = min(low, v)
+                        high = max(high, v)
+                    }
                 }
-                if high > limit { outOfRange = high } else if count > 0, low < -limit { outOfRange = low }
+                if high > limit { outOfRange = high } else if n > 0, low < -limit { outOfRange = low }
             }
-            initialized = Int(count)
+            initialized = n
         }
         if let bad = outOfRange {
             throw UpdateFormatError("value \(bad) outside the \(bits)-bit range")

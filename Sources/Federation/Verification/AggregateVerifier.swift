@@ -88,7 +88,7 @@ public final class AggregateVerifier: DomainValidator {
             }
             let blob = try blobs.bytes(of: update.updateCID)
             let decoded: ModelUpdate
-            do { decoded = try ModelUpdate(decoding: Data(blob)) } catch {
+            do { decoded = try ModelUpdate(decoding: blob) } catch {
                 throw FederationError("update \(update.updateCID): \(error)")
             }
             return WeightedUpdate(update: decoded, sampleCount: Int(update.sampleCount))

@@ -10,10 +10,11 @@ public protocol BlobSource: Sendable {
 }
 
 /// A node's own encrypted blockstore, falling back to its peers' stores (the in-process
-/// transport; the network issue replaces the peers with remote fetches). A blob fetched from a
-/// peer has its CID recomputed from the bytes: a peer cannot pass off other bytes. With
-/// `keepsFetched` the blob is also stored (and pinned) locally — the master keeps the updates
-/// it aggregates; a validator that only re-checks an aggregate need not.
+/// transport; the network issue replaces the peers with remote fetches). A peer cannot pass
+/// off other bytes: the file is read from its root CID down, and every block is re-hashed
+/// against the CID its parent names before its bytes are used (`Blockstore.reader(for:)`).
+/// With `keepsFetched` the blob is also stored (and pinned) locally — the master keeps the
+/// updates it aggregates; a validator that only re-checks an aggregate need not.
 public struct LocalFirstBlobSource: BlobSource {
     public let local: Blockstore
     public let peers: [Blockstore]
@@ -31,15 +32,11 @@ public struct LocalFirstBlobSource: BlobSource {
         if local.has(cid) { return try local.bytes(of: cid) }
         for peer in peers where peer.has(cid) {
             let bytes = try peer.bytes(of: cid)
-            let actual: CID
             if keepsFetched {
-                actual = try local.put(bytes: bytes, pin: true).root
-            } else {
-                var source = MemoryByteSource(bytes)
-                actual = try UnixFSImporter(options: ImportOptions(cidVersion: cid.version)).cid(of: &source)
-            }
-            guard actual == cid else {
-                throw FederationError("a peer returned bytes for \(cid) that hash to \(actual)")
+                let stored = try local.put(bytes: bytes, pin: true).root
+                guard stored == cid else {
+                    throw FederationError("blob \(cid) re-imports as \(stored) (made with other import options); not kept")
+                }
             }
             return bytes
         }
