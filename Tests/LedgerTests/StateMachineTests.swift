@@ -40,7 +40,7 @@ struct StateMachineTests {
 
     /// One scenario per rejection: the bytes to check and the error they must produce.
     enum Case: String, CaseIterable, CustomTestStringConvertible {
-        case replay, wrongChain, badSignature, wrongRole, missingReference, oversized
+        case replay, wrongChain, badSignature, wrongRole, missingReference, oversized, implausibleSampleCount
         var testDescription: String { rawValue }
     }
 
@@ -77,6 +77,12 @@ struct StateMachineTests {
                                    aggregation: "fedavg", privacy: PrivacyPolicy())
             bytes = chain.sign(chain.validator, nonce: 1, .publishTask(huge)).bytes
             expected = "oversized"
+        case .implausibleSampleCount:
+            // A weight this large could overflow the exact integer sums of FedAvg.
+            let claim = SubmitUpdate(task: task, round: 0, updateCID: "bafy-u", sampleCount: 1 << 40, norm: 1,
+                                     metrics: NamedValues())
+            bytes = chain.sign(chain.hospitalA, nonce: 1, .submitUpdate(claim)).bytes
+            expected = "invalid-field"
         }
         let before = (app.tip, app.state.root, app.state.member(chain.hospitalA.publicKey)?.nonce)
         var caught: TransactionRejection?

@@ -497,7 +497,11 @@ public final class ConsensusNode {
         let blacklist = checkpoint.blacklist.keys
         var candidates = mempool.transactions
         if let contributor {
-            for tx in contributor.transactions(forHeight: height, round: round, proposer: key, application: app) {
+            // A contributor may hand back transactions the mempool already holds (the updates
+            // its aggregate names); each goes in once.
+            var seen = Set(candidates.map(\.hash))
+            for tx in contributor.transactions(forHeight: height, round: round, proposer: key, application: app)
+            where seen.insert(tx.hash).inserted {
                 if let verified = try? TransactionVerifier.verify(tx, maxBytes: app.limits.maxTransactionBytes) { candidates.append(verified) }
             }
         }

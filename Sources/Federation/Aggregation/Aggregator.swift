@@ -1,3 +1,5 @@
+import Ledger
+
 /// One hospital's update with the weight it carries in FedAvg (its sample count).
 public struct WeightedUpdate: Sendable {
     public var update: ModelUpdate
@@ -25,6 +27,12 @@ public struct AggregationError: Error, CustomStringConvertible, Equatable, Senda
 
 /// Deterministic aggregation of quantised updates.
 public enum Aggregator {
+    /// Bounds that keep every weighted integer sum inside `Int64`: |q| < 2^30 (codecs have at
+    /// most 31 bits), n ≤ 2^24, so n·q < 2^54, and at most 2^9 of them are added. A claim
+    /// beyond them is refused rather than allowed to overflow (a trap would stop the node).
+    public static let maximumSampleCount = Int(SubmitUpdate.maximumSampleCount)
+    public static let maximumUpdates = 1 << 9
+
     /// Aggregates `updates` with `rule`.
     ///
     /// All updates must share one codec and parameter count. Integer sums are exact (`Int64`);
@@ -38,6 +46,12 @@ public enum Aggregator {
                 throw AggregationError("updates disagree on the fixed-point codec or parameter count")
             }
             guard u.sampleCount > 0 else { throw AggregationError("an update has no samples") }
+            guard u.sampleCount <= maximumSampleCount else {
+                throw AggregationError("an update claims \(u.sampleCount) samples; at most \(maximumSampleCount) are accepted")
+            }
+        }
+        guard updates.count <= maximumUpdates else {
+            throw AggregationError("\(updates.count) updates in one aggregate; at most \(maximumUpdates)")
         }
         switch rule {
         case .fedAvg:
@@ -81,7 +95,9 @@ public enum Aggregator {
                         for u in updates {
                             let w = Int64(u.sampleCount)
                             u.update.values.withUnsafeBufferPointer { v in
-                                for i in start..<end { sum[i - start] += w * Int64(v[i]) }
+                                // Wrapping operators only so the loop vectorises; the
+                                // bounds above rule out overflow.
+                                for i in start..<end { sum[i - start] &+= w &* Int64(v[i]) }
                             }
                         }
                         for i in start..<end { out[i] = Float(Double(sum[i - start]) / divisor * step) }

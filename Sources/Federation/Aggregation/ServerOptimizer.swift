@@ -40,21 +40,35 @@ public enum ServerOptimizer: Sendable, Equatable, Codable, CustomStringConvertib
     }
 
     /// Applies `delta` to `weights`, updating `state`.
+    ///
+    /// The loops run over raw buffers so they vectorise; each element sees the same IEEE
+    /// operations in the same order as the formulas above, so every node gets the same bits.
     public func apply(delta: [Float], to weights: inout [Float], state: inout State) {
         precondition(delta.count == weights.count && state.momentum.count == weights.count)
-        switch self {
-        case let .fedAvg(lr):
-            for i in weights.indices { weights[i] += lr * delta[i] }
-        case let .fedAvgM(lr, beta):
-            for i in weights.indices {
-                state.momentum[i] = beta * state.momentum[i] + delta[i]
-                weights[i] += lr * state.momentum[i]
-            }
-        case let .fedAdam(lr, b1, b2, tau):
-            for i in weights.indices {
-                state.momentum[i] = b1 * state.momentum[i] + (1 - b1) * delta[i]
-                state.variance[i] = b2 * state.variance[i] + (1 - b2) * delta[i] * delta[i]
-                weights[i] += lr * state.momentum[i] / (state.variance[i].squareRoot() + tau)
+        let n = weights.count
+        delta.withUnsafeBufferPointer { d in
+            weights.withUnsafeMutableBufferPointer { w in
+                switch self {
+                case let .fedAvg(lr):
+                    for i in 0..<n { w[i] += lr * d[i] }
+                case let .fedAvgM(lr, beta):
+                    state.momentum.withUnsafeMutableBufferPointer { m in
+                        for i in 0..<n {
+                            m[i] = beta * m[i] + d[i]
+                            w[i] += lr * m[i]
+                        }
+                    }
+                case let .fedAdam(lr, b1, b2, tau):
+                    state.momentum.withUnsafeMutableBufferPointer { m in
+                        state.variance.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<n {
+                                m[i] = b1 * m[i] + (1 - b1) * d[i]
+                                v[i] = b2 * v[i] + (1 - b2) * d[i] * d[i]
+                                w[i] += lr * m[i] / (v[i].squareRoot() + tau)
+                            }
+                        }
+                    }
+                }
             }
         }
     }

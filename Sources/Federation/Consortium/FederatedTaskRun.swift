@@ -195,15 +195,16 @@ public final class FederatedTaskRun: AggregateContributor {
                 norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
             submissions.append(Submission(node: node, tx: tx, sampleCount: node.train.count))
         }
-        var blocks = try consortium.commit()
 
-        // 2. A master — the proposer of the next block — aggregates; every validator re-checks.
+        // 2. A master — the proposer of the next block — aggregates, and its block carries the
+        //    round's updates and the aggregate together; every validator re-checks it.
         open = (r, submissions)
         proposed = [:]
         defer { open = nil }
         let key = RoundKey(task: taskID, round: UInt32(r))
-        blocks += try consortium.timing.measure(\.ledger) {
-            try consortium.ordering.commit(until: { consortium.state.aggregate(key) != nil }, contributor: self)
+        let blocks = try consortium.timing.measure(\.ledger) {
+            consortium.clock.advance(by: 1000)
+            return try consortium.ordering.commit(until: { consortium.state.aggregate(key) != nil }, contributor: self)
         }
         guard let committed = consortium.state.aggregate(key), let outcome = proposed[committed.modelCID] else {
             throw FederationError("round \(r): the committed aggregate was not proposed in this process")
@@ -252,7 +253,9 @@ public final class FederatedTaskRun: AggregateContributor {
 
     /// The master step, run by whichever node proposes while a round waits for its aggregate:
     /// fetch the updates by CID, check them, record reputation, aggregate the accepted ones,
-    /// store the new model, and return the signed `ReputationChange`s and `CommitAggregate`.
+    /// store the new model, and return the round's `SubmitUpdate`s not yet on the chain (the
+    /// proposer has them from its mempool; the block must carry them before the aggregate that
+    /// names them), then the signed `ReputationChange`s and `CommitAggregate`.
     public func transactions(proposer: Int, application: LedgerApplication) -> [SignedTransaction] {
         guard let (r, submissions) = open,
               application.state.aggregate(RoundKey(task: taskID, round: UInt32(r))) == nil else { return [] }
@@ -267,12 +270,14 @@ public final class FederatedTaskRun: AggregateContributor {
 
     func aggregateTransactions(round r: Int, submissions: [Submission], master: HospitalNode,
                                state: WorldState) throws -> [SignedTransaction] {
+        // Updates not yet committed go into this block, ahead of the aggregate.
+        let uncommitted = submissions.filter { state.update(transaction: $0.tx.hash) == nil }.map(\.tx)
         let blobs = try consortium.timing.measure(\.store) {
             try submissions.map { s -> [UInt8] in
-                guard let record = state.update(transaction: s.tx.hash) else {
-                    throw FederationError("update of \(s.node.name) is not on the chain")
+                guard case .submitUpdate(let update) = s.tx.transaction.payload else {
+                    throw FederationError("submission of \(s.node.name) is not an update")
                 }
-                return try master.blobs.bytes(of: record.updateCID)
+                return try master.blobs.bytes(of: update.updateCID)
             }
         }
         // Encrypted updates cannot be inspected: the checks then see only the norm each
@@ -288,7 +293,9 @@ public final class FederatedTaskRun: AggregateContributor {
                     return master.model.evaluate(master.validation).loss
                 }
             }
-        var nonce = state.member(master.key.publicKey)?.nonce ?? 0
+        // After the master's own update, if that is in the block too.
+        var nonce = (state.member(master.key.publicKey)?.nonce ?? 0)
+            + UInt64(uncommitted.filter { $0.transaction.sender == master.key.publicKey }.count)
         func sign(_ payload: TransactionPayload) -> SignedTransaction {
             defer { nonce += 1 }
             return master.sign(payload, nonce: nonce, chainID: consortium.chainID)
@@ -297,7 +304,7 @@ public final class FederatedTaskRun: AggregateContributor {
             RoundJudgement.Entry(member: s.node.key.publicKey, name: s.node.name, check: checks[k],
                                  points: state.member(s.node.key.publicKey)?.reputation ?? 0)
         }, policy: policy, threshold: config.reputationThreshold)
-        var txs = judgement.changes.map { sign(.reputationChange($0)) }
+        var txs = uncommitted + judgement.changes.map { sign(.reputationChange($0)) }
         let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
         var next: GlobalModel

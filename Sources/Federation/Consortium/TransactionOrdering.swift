@@ -101,7 +101,9 @@ public final class SingleValidatorOrdering: TransactionOrdering {
     }
 
     public func commit(until done: () -> Bool, contributor: any AggregateContributor) throws -> [OrderedBlock] {
-        for tx in contributor.transactions(proposer: validatorIndex, application: ledgers[validatorIndex].application) {
+        let queued = Set(mempool.map(\.hash))
+        for tx in contributor.transactions(proposer: validatorIndex, application: ledgers[validatorIndex].application)
+        where !queued.contains(tx.hash) {
             try submit(tx)
         }
         let blocks = try commitPending()

@@ -19,9 +19,16 @@ public struct SubmitUpdate: Hashable, Sendable, Codable {
         self.metrics = metrics
     }
 
+    /// The largest sample count an update may claim.
+    public static let maximumSampleCount: UInt64 = 1 << 24
+
     func validateFields() throws(TransactionRejection) {
         try FieldRules.identifier(updateCID, "updateCID")
         guard sampleCount > 0 else { throw .invalidField(field: "sampleCount", reason: "must be > 0") }
+        // The FedAvg weight: bounded so the exact integer sums of an aggregate fit in 64 bits.
+        guard sampleCount <= SubmitUpdate.maximumSampleCount else {
+            throw .invalidField(field: "sampleCount", reason: "must be at most \(SubmitUpdate.maximumSampleCount) (2^24)")
+        }
         try FieldRules.finite(norm, "norm", atLeast: 0)
         try FieldRules.names(metrics, "metrics")
     }
