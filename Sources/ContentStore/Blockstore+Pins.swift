@@ -97,14 +97,13 @@ extension Blockstore {
         pinsPath + "/b" + Base32.encode(cid.bytes)
     }
 
-    /// Writes the pin's empty marker file and makes it durable (one `syncfs`, or an `fsync` of
-    /// the file and of the folder). An empty file needs no temporary copy: it exists or not.
+    /// Writes the pin's empty marker file and makes it durable. An empty file needs neither a
+    /// temporary copy (it exists or not) nor a data sync: the `fsync` of its folder makes the
+    /// name durable, and with it the new inode, which a journaling file system commits in the
+    /// same transaction.
     func writePin(_ cid: CID) throws(BlockstoreError) {
-        let path = pinPath(cid)
         do {
-            try POSIXFile.touch(path)
-            if try POSIXFile.syncFileSystem(of: pinsPath) { return }
-            try POSIXFile.syncFile(path)
+            try POSIXFile.touch(pinPath(cid))
             try POSIXFile.syncDirectory(pinsPath)
         } catch {
             throw .fileSystem(error)

@@ -160,8 +160,9 @@ public final class FederatedTaskRun: AggregateContributor {
         let phasesBefore = consortium.timing.totals
         let nodes = consortium.hospitals
         let participants = participants(round: r)
-        // 1. Local training and update submission.
-        var submissions: [Submission] = []
+        // 1. Local training and update submission. Each hospital's upload (store, sign, submit)
+        //    runs while the next hospital trains, as it would on separate machines.
+        let uploads = UploadPipeline<Submission>()
         let encoder = UpdateEncoder(config: config, participants: participants.count)
         for node in participants {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
@@ -189,12 +190,19 @@ public final class FederatedTaskRun: AggregateContributor {
                         .encoded(keyBits: he.publicKey.bits)
                 }
             }
-            let cid = try consortium.timing.measure(\.store) { try node.store.put(bytes: blob).root.description }
-            let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
-                task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
-                norm: update.norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)), from: node)
-            submissions.append(Submission(node: node, tx: tx, sampleCount: node.train.count))
+            let (consortium, taskID, norm) = (consortium, taskID, update.norm)
+            uploads.add { [blob] in
+                let cid = try node.store.put(bytes: blob).root.description
+                let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
+                    task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
+                    norm: norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)),
+                    from: node, measured: false)
+                return Submission(node: node, tx: tx, sampleCount: node.train.count)
+            }
         }
+        // What is left of the uploads once the last hospital has trained: mostly the last
+        // one's store write.
+        let submissions = try consortium.timing.measure(\.store) { try uploads.results() }
 
         // 2. A master — the proposer of the next block — aggregates, and its block carries the
         //    round's updates and the aggregate together; every validator re-checks it.
