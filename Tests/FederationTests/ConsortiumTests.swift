@@ -159,17 +159,32 @@ struct ConsortiumTests {
         }
     }
 
-    @Test func aRoundThatWouldExceedTheEpsilonBudgetIsRefusedCleanly() throws {
+    /// Client-level DP calibrated to ε 6 over 3 rounds against a budget of 3: the round that
+    /// would overspend stops the task with the ledger's refusal under either ordering (under
+    /// BFT it used to commit 50 blocks and report that no master completed the round); no
+    /// dataset's ε exceeds its budget and the replicas agree.
+    @Test(arguments: [FederatedConsortium.Ordering.single, .bft])
+    func aRoundThatWouldExceedTheEpsilonBudgetIsRefusedCleanly(ordering: FederatedConsortium.Ordering) throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var config = Self.config(rounds: 3)
         config.privacy.mode = .client
         config.privacy.targetEpsilon = 6
         config.privacy.clipNorm = 1
+        var built: FederatedConsortium?
         #expect {
-            try run(config, in: dir, epsilonBudget: 3)
+            try run(config, in: dir, epsilonBudget: 3, ordering: ordering) { built = $0 }
         } throws: { error in
-            "\(error)".contains("budget")
+            "\(error)".contains("privacy budget") || "\(error)".contains("budget")
         }
+        let consortium = try #require(built)
+        let datasets = consortium.state.datasets.values
+        #expect(!datasets.isEmpty)
+        // The first round already asks for ε ≈ 3.2 of a budget of 3: nothing is spent.
+        #expect(datasets.allSatisfy { $0.epsilonSpent <= $0.epsilonBudget })
+        #expect(consortium.state.aggregates.isEmpty)
+        #expect(Set(consortium.hospitals.map { $0.ledger.tip.stateRoot }).count == 1)
+        // Stopped at once: setup, the rounds that fit (one block each), the refused round's updates.
+        #expect(consortium.ordering.height < 10)
     }
 }

@@ -71,6 +71,8 @@ public final class FederatedTaskRun: AggregateContributor {
     var open: (round: Int, submissions: [Submission])?
     /// Aggregates proposed this round by model CID, so the committed one's details are known.
     var proposed: [String: Proposed] = [:]
+    /// Why this round's master step failed, if it did (`AggregateContributor.failure`).
+    public private(set) var failure: (any Error)?
 
     struct Submission {
         var node: HospitalNode
@@ -208,6 +210,7 @@ public final class FederatedTaskRun: AggregateContributor {
         //    round's updates and the aggregate together; every validator re-checks it.
         open = (r, submissions)
         proposed = [:]
+        failure = nil
         defer { open = nil }
         let key = RoundKey(task: taskID, round: UInt32(r))
         let blocks = try consortium.timing.measure(\.ledger) {
@@ -271,7 +274,7 @@ public final class FederatedTaskRun: AggregateContributor {
             return try aggregateTransactions(round: r, submissions: submissions, master: consortium.hospitals[proposer],
                                              state: application.state)
         } catch {
-            print("warning: \(consortium.hospitals[proposer].name) could not aggregate round \(r + 1): \(error)")
+            failure = error
             return []
         }
     }
@@ -334,6 +337,16 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         var spent: [CommitAggregate.DatasetSpend] = []
         if let spend = privacySpend(round: r) { spent = spend }
+        // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
+        // finds out first and stops the task with the ledger's own error, rather than
+        // proposing blocks the state machine must refuse.
+        for spend in spent {
+            guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
+            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
+                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
+                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
+            }
+        }
         let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,

@@ -42,6 +42,10 @@ public protocol TransactionOrdering: AnyObject {
 public protocol AggregateContributor: AnyObject {
     /// Transactions node `proposer` adds to the block it proposes on top of `application`'s tip.
     func transactions(proposer: Int, application: LedgerApplication) -> [SignedTransaction]
+    /// Why the master step could not produce the round's aggregate (every master would fail
+    /// the same way: an exhausted ε budget, every update rejected); the ordering then stops
+    /// the round with it instead of committing blocks without an aggregate.
+    var failure: (any Error)? { get }
 }
 
 /// One validator orders and signs every block; every other node appends the block only after
@@ -102,8 +106,9 @@ public final class SingleValidatorOrdering: TransactionOrdering {
 
     public func commit(until done: () -> Bool, contributor: any AggregateContributor) throws -> [OrderedBlock] {
         let queued = Set(mempool.map(\.hash))
-        for tx in contributor.transactions(proposer: validatorIndex, application: ledgers[validatorIndex].application)
-        where !queued.contains(tx.hash) {
+        let contributed = contributor.transactions(proposer: validatorIndex, application: ledgers[validatorIndex].application)
+        if let failure = contributor.failure { throw failure }
+        for tx in contributed where !queued.contains(tx.hash) {
             try submit(tx)
         }
         let blocks = try commitPending()
@@ -176,6 +181,7 @@ public final class BFTOrdering: TransactionOrdering {
         while !done() {
             guard blocks.count < 50 else { throw FederationError("no honest master completed the round in 50 blocks") }
             blocks.append(ordered(try consortium.commitNextBlock()))
+            if !done(), let failure = contributor.failure { throw failure }
         }
         return blocks
     }
