@@ -318,6 +318,18 @@ public final class FederatedTaskRun: AggregateContributor {
         var txs = uncommitted + judgement.changes.map { sign(.reputationChange($0)) }
         let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
+        var spent: [CommitAggregate.DatasetSpend] = []
+        if let spend = privacySpend(round: r) { spent = spend }
+        // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
+        // finds out first and stops the task with the ledger's own error, before it
+        // aggregates and stores a model the state machine would refuse.
+        for spend in spent {
+            guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
+            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
+                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
+                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
+            }
+        }
         var next: GlobalModel
         var modelMetadata: [String: String] = [:]
         if let he = homomorphic {
@@ -334,18 +346,6 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         let modelCID = try consortium.timing.measure(\.store) {
             try master.store.put(bytes: next.blob(spec: config.modelSpec, metadata: modelMetadata)).root.description
-        }
-        var spent: [CommitAggregate.DatasetSpend] = []
-        if let spend = privacySpend(round: r) { spent = spend }
-        // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
-        // finds out first and stops the task with the ledger's own error, rather than
-        // proposing blocks the state machine must refuse.
-        for spend in spent {
-            guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
-            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
-                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
-                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
-            }
         }
         let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
