@@ -8,12 +8,17 @@ import Testing
 /// hospitals' encryptors built from that JWK use it, and the summed updates decrypt with the
 /// short exponents to the exact integer sums.
 struct HomomorphicSubgroupKeyTests {
-    @Test func thePublishedKeyMakesSumsThatDecryptInTheSubgroup() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subgroup-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = ConsortiumTests.config()
+    /// A small consortium (single validator) in a fresh folder, removed by the caller.
+    static func consortium() throws -> (dir: URL, consortium: FederatedConsortium) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("he-key-\(UUID().uuidString)")
         let consortium = try FederatedConsortium(directory: dir, shares: ConsortiumTests.shares().shares,
-                                                 spec: config.modelSpec, seed: 1, ordering: .single)
+                                                 spec: ConsortiumTests.config().modelSpec, seed: 1, ordering: .single)
+        return (dir, consortium)
+    }
+
+    @Test func thePublishedKeyMakesSumsThatDecryptInTheSubgroup() throws {
+        let (dir, consortium) = try Self.consortium()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let cid = try consortium.makeHomomorphicKey(bits: 1024)
         let key = try #require(consortium.homomorphicKey)
         #expect(key.subgroup != nil)
@@ -44,11 +49,8 @@ struct HomomorphicSubgroupKeyTests {
     }
 
     @Test func aStandardKeyCanStillBeAskedFor() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("standard-\(UUID().uuidString)")
+        let (dir, consortium) = try Self.consortium()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let config = ConsortiumTests.config()
-        let consortium = try FederatedConsortium(directory: dir, shares: ConsortiumTests.shares().shares,
-                                                 spec: config.modelSpec, seed: 1, ordering: .single)
         let cid = try consortium.makeHomomorphicKey(bits: 1024, subgroup: false)
         #expect(consortium.homomorphicKey?.subgroup == nil)
         let jwk = try consortium.officeStore.bytes(of: try #require(CID(cid)))

@@ -44,12 +44,7 @@ struct PeerFramingTests {
 
     @Test func garbageInsteadOfTLSIsRefusedAndTheNodeStillAcceptsValidators() async throws {
         let keys = TestPeers.keys(2)
-        // A handshake timeout far beyond the test: a run starved of CPU by the rest of the
-        // parallel suite must not see the server hang up on a silent link before the garbage
-        // is written (the write then failed with "I/O on closed channel").
-        var configuration = TestPeers.configuration(validators: keys)
-        configuration.handshakeTimeoutMs = 600_000
-        let server = try await TestNode.start(keys[1], configuration: configuration)
+        let server = try await TestNode.start(keys[1], configuration: TestPeers.configuration(validators: keys))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: server.network.boundPort).get()
         var garbage = channel.allocator.buffer(capacity: 64)

@@ -95,8 +95,8 @@ public enum Aggregator {
                         for u in updates {
                             let w = Int64(u.sampleCount)
                             u.update.values.withUnsafeBufferPointer { v in
-                                // Wrapping operators only so the loop vectorises; the
-                                // bounds above rule out overflow.
+                                // Wrapping operators: the bounds above rule out overflow,
+                                // so the per-element overflow checks are dropped.
                                 for i in start..<end { sum[i - start] &+= w &* Int64(v[i]) }
                             }
                         }

@@ -18,7 +18,8 @@ final class UploadPipeline<Value>: @unchecked Sendable {
     private let group = DispatchGroup()
     /// Guarded by `lock`; written by the queue, read after `group` has drained.
     private var values: [Int: Value] = [:]
-    private var failure: (index: Int, error: any Error)?
+    /// The first job's error; later jobs are skipped.
+    private var failure: (any Error)?
     private var count = 0
     private let lock = NSLock()
 
@@ -32,7 +33,7 @@ final class UploadPipeline<Value>: @unchecked Sendable {
                 let value = try box.run()
                 lock.withLock { values[index] = value }
             } catch {
-                lock.withLock { if failure == nil { failure = (index, error) } }
+                lock.withLock { if failure == nil { failure = error } }
             }
         }
     }
@@ -40,7 +41,7 @@ final class UploadPipeline<Value>: @unchecked Sendable {
     func results() throws -> [Value] {
         group.wait()
         return try lock.withLock {
-            if let failure { throw failure.error }
+            if let failure { throw failure }
             return (0..<count).map { values[$0]! }
         }
     }

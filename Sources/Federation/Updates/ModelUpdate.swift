@@ -129,7 +129,7 @@ public struct ModelUpdate: Sendable, Equatable {
         }
         let codec = FixedPointCodec(bits: bits, range: range)
         // Little-endian two's complement in `width` bytes, sign-extended. The common widths
-        // (2 and 4 bytes) load whole integers, which the compiler vectorises.
+        // (2 and 4 bytes) load whole integers instead of assembling them byte by byte.
         let shift = UInt32(32 - 8 * width)
         let limit = codec.maxLevel
         var outOfRange: Int32?

@@ -20,8 +20,11 @@ enum TestPeers {
                               maxMessageBytes: Int = 1 << 20, chainID: String = chainID) -> PeerNetworkConfiguration {
         PeerNetworkConfiguration(chainID: chainID, listen: listen, peers: peers, validators: Set(validators.map(\.publicKey)),
                                  maxMessageBytes: maxMessageBytes, reconnectInitialMs: 50, reconnectMaxMs: 400,
-                                 // Generous: `swift test --parallel` can starve this process for seconds.
-                                 handshakeTimeoutMs: 30_000, fetchTimeoutMs: 30_000, keepaliveIntervalMs: 10_000)
+                                 // Generous: `swift test --parallel` can starve a test for tens of seconds
+                                 // (a raw test link was hung up on after 30 s before it wrote its hello,
+                                 // and the write failed with "I/O on closed channel"). Tests of the
+                                 // timeout itself set their own.
+                                 handshakeTimeoutMs: 600_000, fetchTimeoutMs: 30_000, keepaliveIntervalMs: 10_000)
     }
 
     /// Waits (polling every 10 ms) until `condition` holds; false after `timeoutSeconds`.
