@@ -1,4 +1,5 @@
 import Ledger
+import Tensor
 
 /// One hospital's update with the weight it carries in FedAvg (its sample count).
 public struct WeightedUpdate: Sendable {
@@ -93,11 +94,11 @@ public enum Aggregator {
                         let end = min(start + block, count)
                         for i in 0..<(end - start) { sum[i] = 0 }
                         for u in updates {
-                            let w = Int64(u.sampleCount)
+                            // The bounds above rule out overflow and make the weight a
+                            // 32-bit integer; the kernel multiplies packed 32-bit integers.
                             u.update.values.withUnsafeBufferPointer { v in
-                                // Wrapping operators: the bounds above rule out overflow,
-                                // so the per-element overflow checks are dropped.
-                                for i in start..<end { sum[i - start] &+= w &* Int64(v[i]) }
+                                FixedPointKernels.accumulate(v.baseAddress! + start, weight: Int32(u.sampleCount),
+                                                             into: sum.baseAddress!, count: end - start)
                             }
                         }
                         for i in start..<end { out[i] = Float(Double(sum[i - start]) / divisor * step) }

@@ -283,18 +283,20 @@ public final class FederatedTaskRun: AggregateContributor {
                                state: WorldState) throws -> [SignedTransaction] {
         // Updates not yet committed go into this block, ahead of the aggregate.
         let uncommitted = submissions.filter { state.update(transaction: $0.tx.hash) == nil }.map(\.tx)
-        let blobs = try consortium.timing.measure(\.store) {
-            try submissions.map { s -> [UInt8] in
-                guard case .submitUpdate(let update) = s.tx.transaction.payload else {
-                    throw FederationError("submission of \(s.node.name) is not an update")
-                }
-                return try master.blobs.bytes(of: update.updateCID)
+        let cids = try submissions.map { s -> String in
+            guard case .submitUpdate(let update) = s.tx.transaction.payload else {
+                throw FederationError("submission of \(s.node.name) is not an update")
             }
+            return update.updateCID
+        }
+        // The round's blobs are independent: they are fetched, and decoded, on all cores.
+        let blobs = try consortium.timing.measure(\.store) {
+            try concurrentMap(cids.count) { try master.blobs.bytes(of: cids[$0]) }
         }
         // Encrypted updates cannot be inspected: the checks then see only the norm each
         // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
-        let fetched = homomorphic == nil ? try blobs.map { try ModelUpdate(decoding: $0) } : []
-        let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
+        let fetched = homomorphic == nil ? try concurrentMap(blobs.count) { try ModelUpdate(decoding: blobs[$0]) } : []
+        let decoded = try concurrentMap(fetched.count) { fetched[$0].codec.decode(fetched[$0].denseValues()) }
         let checker = updateChecker(dimension: global.parameters.count)
         let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)
             : consortium.timing.measure(\.training) { () -> [UpdateCheck] in

@@ -1,3 +1,5 @@
+import Tensor
+
 /// Turns a model update (a vector of Float deltas) into signed fixed-point integers and back.
 ///
 /// Each value is clamped to `±range` and mapped to an integer in `±(2^(bits−1) − 1)` by rounding
@@ -38,5 +40,11 @@ public struct FixedPointCodec: Codable, Sendable, Equatable {
     public func decode(_ q: Int32) -> Float { Float(Double(q) * step) }
 
     /// The real values of a vector of integers.
-    public func decode(_ q: [Int32]) -> [Float] { q.map(decode) }
+    public func decode(_ q: [Int32]) -> [Float] {
+        guard !q.isEmpty else { return [] }
+        return [Float](unsafeUninitializedCapacity: q.count) { out, initialized in
+            q.withUnsafeBufferPointer { FixedPointKernels.dequantize($0.baseAddress!, step: step, into: out.baseAddress!, count: q.count) }
+            initialized = q.count
+        }
+    }
 }

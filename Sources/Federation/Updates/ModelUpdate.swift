@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// What a hospital contributes in one round: its quantised model delta, dense or sparse.
 ///
@@ -139,13 +140,10 @@ public struct ModelUpdate: Sendable, Equatable {
                 let src = raw.baseAddress! + at
                 var low = Int32.max, high = Int32.min
                 switch width {
+                case 2 where n > 0:
+                    (low, high) = FixedPointKernels.widen16(src, into: out.baseAddress!, count: n)
                 case 2:
-                    for k in 0..<n {
-                        let v = Int32(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self)))
-                        out[k] = v
-                        low = min(low, v)
-                        high = max(high, v)
-                    }
+                    break
                 case 4:
                     for k in 0..<n {
                         let v = Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))

@@ -15,8 +15,8 @@ import Synchronization
 public final class AggregateVerifier: DomainValidator {
     public let name = "aggregate-recomputation"
     let blobs: any BlobSource
-    /// Homomorphic aggregates carry their decrypted sums in a separate blob; see `EncryptedRound`.
-    let cache = Mutex<[String: GlobalModel]>([:])
+    /// The latest models this node recomputed or computed itself (bounded; see `RecentModels`).
+    let cache = Mutex(RecentModels(capacity: 8))
     /// Transactions already re-computed successfully. The verdict is a pure function of the
     /// transaction and the committed chain before it, so a validator that checks a transaction
     /// at admission, again while proposing and again while staging the block does the work once.
@@ -35,7 +35,7 @@ public final class AggregateVerifier: DomainValidator {
         guard cid == aggregate.modelCID else {
             throw FederationError("round \(aggregate.round) aggregate does not recompute: the update blobs give model \(cid), the transaction claims \(aggregate.modelCID)")
         }
-        cache.withLock { $0[cid] = recomputed }
+        cache.withLock { $0.insert(recomputed, cid: cid) }
         verified.withLock { _ = $0.insert(transaction.hash) }
     }
 
@@ -43,7 +43,7 @@ public final class AggregateVerifier: DomainValidator {
     /// and with the same code (`GlobalModel.next`): staging its own proposal then does not
     /// compute it a second time. Other validators still recompute it.
     func recordOwnAggregate(_ transaction: Hash256, model: GlobalModel, cid: String) {
-        cache.withLock { $0[cid] = model }
+        cache.withLock { $0.insert(model, cid: cid) }
         verified.withLock { _ = $0.insert(transaction) }
     }
 
@@ -68,7 +68,7 @@ public final class AggregateVerifier: DomainValidator {
             guard let committed = state.aggregate(RoundKey(task: task, round: round)) else {
                 throw FederationError("round \(round) of task \(task.hex.prefix(12))… has no committed aggregate")
             }
-            if let cached = cache.withLock({ $0[committed.modelCID] }) { return cached }
+            if let cached = cache.withLock({ $0.model(committed.modelCID) }) { return cached }
             record = (committed.updates, committed.modelCID, committed.modelCID)
         }
         let previous = try model(after: rounds - 1, task: task, config: config, state: state, pending: nil)
@@ -78,27 +78,31 @@ public final class AggregateVerifier: DomainValidator {
                 guard try next.cid(spec: config.modelSpec, metadata: try encryptedMetadata(cid, config)) == cid else {
                     throw FederationError("committed round \(round) does not recompute to its model \(cid)")
                 }
-                cache.withLock { $0[cid] = next }
+                cache.withLock { $0.insert(next, cid: cid) }
             }
             return next
         }
-        let updates = try record.updates.map { hash -> WeightedUpdate in
+        let named = try record.updates.map { hash in
             guard let update = state.update(transaction: hash) else {
                 throw FederationError("aggregate names update \(hash.hex.prefix(12))…, which is not on the chain")
             }
-            let blob = try blobs.bytes(of: update.updateCID)
+            return update
+        }
+        // Each update blob is fetched, checked against its CID and decoded on its own core.
+        let updates = try concurrentMap(named.count) { k -> WeightedUpdate in
+            let blob = try blobs.bytes(of: named[k].updateCID)
             let decoded: ModelUpdate
             do { decoded = try ModelUpdate(decoding: blob) } catch {
-                throw FederationError("update \(update.updateCID): \(error)")
+                throw FederationError("update \(named[k].updateCID): \(error)")
             }
-            return WeightedUpdate(update: decoded, sampleCount: Int(update.sampleCount))
+            return WeightedUpdate(update: decoded, sampleCount: Int(named[k].sampleCount))
         }
         let next = try previous.next(updates: updates, config: config).0
         if let cid = record.modelCID {  // committed plaintext round
             guard try next.cid(spec: config.modelSpec) == cid else {
                 throw FederationError("committed round \(round) does not recompute to its model \(cid)")
             }
-            cache.withLock { $0[cid] = next }
+            cache.withLock { $0.insert(next, cid: cid) }
         }
         return next
     }
@@ -145,3 +149,4 @@ public final class AggregateVerifier: DomainValidator {
         return previous.applying(delta: sums.delta(codec: config.codec), config: config)
     }
 }
+

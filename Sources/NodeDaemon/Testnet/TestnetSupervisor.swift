@@ -48,7 +48,7 @@ public final class TestnetSupervisor: @unchecked Sendable {
         guard let node = layout.nodes.first(where: { $0.name == name }) else { throw TestnetError("no node named \(name) in this testnet") }
         if let running = lock.withLock({ children[name] }), running.isRunning { return }
         let logURL = URL(fileURLWithPath: node.home).appendingPathComponent("node.log")
-        if !FileManager.default.fileExists(atPath: logURL.path) { FileManager.default.createFile(atPath: logURL.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logURL.path) { _ = FileManager.default.createFile(atPath: logURL.path, contents: nil) }
         let log = try FileHandle(forWritingTo: logURL)
         log.seekToEndOfFile()
         let process = Process()
