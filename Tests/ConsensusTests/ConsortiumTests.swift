@@ -184,6 +184,33 @@ struct ConsortiumTests {
         }
     }
 
+    /// A height's checkpoint is appended to the log without a sync of its own, so a crash can
+    /// lose it (and everything after it) while the committed block stays in the ledger. The
+    /// restarted node derives it from the previous checkpoint and the tip block.
+    @Test func aNodeThatLostItsNewestCheckpointRestoresItFromTheLedger() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let consortium = try Self.make(directory)
+        for _ in 0..<3 { try consortium.commitNextBlock() }
+        let victim = consortium.validators[2]
+        let node = try #require(consortium.node(victim))
+        let (url, expected) = (node.wal.url, node.checkpoint)
+        consortium.crash(victim)
+        let records = WriteAheadLog.read(url)
+        let newest = try #require(records.lastIndex { if case .checkpoint = $0 { true } else { false } })
+        #expect(records[newest] == .checkpoint(expected))
+        #expect(records[..<newest].contains { if case .checkpoint(let c) = $0 { c.height + 1 == expected.height } else { false } })
+        let kept = records[..<newest].reduce(0) { $0 + WriteAheadLog.frame($1).count }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(kept))
+        try handle.close()
+
+        try consortium.restart(victim)
+        #expect(try #require(consortium.node(victim)).checkpoint == expected)
+        try consortium.commitNextBlock()
+        try Self.checkAgreement(consortium)
+    }
+
     @Test func twoCrashedNodesStopProgressWithoutForkingAndRestartingResumesIt() throws {
         let directory = TestNet.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

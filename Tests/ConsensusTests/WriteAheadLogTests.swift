@@ -94,4 +94,37 @@ struct WriteAheadLogTests {
         #expect(WriteAheadLog.read(url) == [.checkpoint(Self.checkpoint(1))])
         #expect(WriteAheadLog.read(directory.appendingPathComponent("missing")).isEmpty)
     }
+
+    /// After a crash mid-write, a reopened log cuts the torn tail off before appending: a vote
+    /// signed after the restart must survive a second crash, and replay stops at bad bytes.
+    @Test func recordsAppendedAfterATornTailAreReplayed() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("wal")
+        let first = try WriteAheadLog(url: url)
+        try first.append(.checkpoint(Self.checkpoint(1)))
+        try first.append(.timeout(height: 2, round: 0, step: .prevote))
+        let bytes = [UInt8](try Data(contentsOf: url))
+        try Data(bytes.dropLast(3)).write(to: url)            // the crash tears the last record
+
+        let reopened = try WriteAheadLog(url: url)
+        let vote = SignedVote.sign(.prevote, chainID: TestNet.chainID, height: 2, round: 1, blockID: nil, key: TestNet.key(1))
+        let signed = WriteAheadLog.Record.message(ConsensusMessage.vote(vote).encoded(chainID: TestNet.chainID))
+        try reopened.append(signed)
+        #expect(WriteAheadLog.read(url) == [.checkpoint(Self.checkpoint(1)), signed])
+    }
+
+    /// A checkpoint is appended without a sync of its own; the next own (synced) message
+    /// flushes it, and both read back.
+    @Test func aCheckpointIsReadBackAfterTheNextSyncedRecord() throws {
+        let directory = TestNet.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("wal")
+        let wal = try WriteAheadLog(url: url)
+        try wal.rotate(to: Self.checkpoint(1))
+        try wal.record(checkpoint: Self.checkpoint(2))
+        try wal.append(.timeout(height: 3, round: 0, step: .propose), sync: true)
+        #expect(WriteAheadLog.read(url) == [.checkpoint(Self.checkpoint(1)), .checkpoint(Self.checkpoint(2)),
+                                            .timeout(height: 3, round: 0, step: .propose)])
+    }
 }

@@ -13,7 +13,7 @@ import Ledger
 /// already signed: it can only re-send them, never sign conflicting ones.
 ///
 /// The log starts with a checkpoint; after each commit the new height's checkpoint is appended
-/// (one synced record), and replay starts after the last checkpoint. Once the file outgrows
+/// (one record, synced by the next own vote), and replay starts after the last checkpoint. Once the file outgrows
 /// `compactionBytes` it is replaced (write a new file, sync, rename, sync the folder) by one
 /// holding only the newest checkpoint — so a height costs one appended record, not a new file.
 /// Record: `u32 length ‖ checksum[4] (first bytes of SHA-256 of the body) ‖ body`, body
@@ -49,8 +49,12 @@ public final class WriteAheadLog {
     deinit { try? handle?.close() }
 
     /// Every intact record, in order.
-    public static func read(_ url: URL) -> [Record] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+    public static func read(_ url: URL) -> [Record] { scan(url).records }
+
+    /// The intact records and the length of the file they fill; bytes past it are a torn or
+    /// corrupt tail.
+    static func scan(_ url: URL) -> (records: [Record], intactBytes: Int) {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return ([], 0) }
         let bytes = [UInt8](data)
         var records: [Record] = []
         var offset = 0
@@ -64,7 +68,7 @@ public final class WriteAheadLog {
             records.append(record)
             offset = start + length
         }
-        return records
+        return (records, offset)
     }
 
     /// Appends `record`; `sync` (for the node's own signed messages) also forces it, and
@@ -86,11 +90,17 @@ public final class WriteAheadLog {
         }
     }
 
-    /// Records the checkpoint of a committed height, durably: appended while the log is
-    /// smaller than `compactionBytes`, otherwise the log is replaced by it (`rotate`).
+    /// Records the checkpoint of a committed height: appended while the log is smaller than
+    /// `compactionBytes`, otherwise the log is replaced by it (`rotate`, durably).
+    ///
+    /// The append is not synced on its own. The committed block is already durable in the
+    /// ledger, and a checkpoint is a function of the ledger: after a crash that loses it,
+    /// `ConsensusNode.restore` advances the previous checkpoint by the tip block. The node's
+    /// next signed vote syncs the file, and with it this record, before anything that
+    /// depends on the new height leaves the node.
     public func record(checkpoint: ConsensusCheckpoint) throws(ConsensusStorageError) {
         if handle != nil, size < compactionBytes {
-            try append(.checkpoint(checkpoint), sync: true)
+            try append(.checkpoint(checkpoint), sync: false)
         } else {
             try rotate(to: checkpoint)
         }
@@ -127,10 +137,19 @@ public final class WriteAheadLog {
         guard fsync(descriptor) == 0 else { throw .io(path: folder, reason: "fsync failed (errno \(errno))") }
     }
 
+    /// Opens the log for appending. A torn or corrupt tail left by a crash is cut off first:
+    /// records appended after it would be unreachable, since replay stops at the first bad
+    /// record, and a signed vote lost that way could be signed differently after a second crash.
     private func openForAppend() throws -> FileHandle {
         if let handle { return handle }
         if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let opened = try FileHandle(forWritingTo: url)
+        let end = Int(try opened.seekToEnd())
+        let intact = WriteAheadLog.scan(url).intactBytes
+        if intact < end {
+            try opened.truncate(atOffset: UInt64(intact))
+            try opened.synchronize()
+        }
         size = Int(try opened.seekToEnd())
         handle = opened
         return opened
