@@ -1,3 +1,4 @@
+import ContentStore
 import DataSets
 import Foundation
 import Learning
@@ -66,6 +67,17 @@ struct ConsortiumTests {
         let state = consortium.hospitals[2].ledger.application.state
         let last = try #require(state.aggregate(RoundKey(task: run.taskID, round: 1)))
         #expect(try run.global.cid(spec: run.config.modelSpec) == last.modelCID)
+        // Every committed model blob is in its master's store (written while consensus ran)
+        // and reads back as the recomputed model.
+        for (r, record) in run.rounds.enumerated() {
+            let aggregate = try #require(state.aggregate(RoundKey(task: run.taskID, round: UInt32(r))))
+            let master = try #require(consortium.hospitals.first { $0.name == record.master })
+            let blob = try master.store.bytes(of: try CID(parsing: aggregate.modelCID))
+            #expect(try GlobalModel.cid(ofBlob: blob) == aggregate.modelCID)
+        }
+        #expect(try consortium.hospitals.contains {
+            try $0.store.bytes(of: try CID(parsing: last.modelCID)) == run.global.blob(spec: run.config.modelSpec)
+        })
     }
 
     @Test func homomorphicAggregationGivesTheSameModelBitForBit() throws {

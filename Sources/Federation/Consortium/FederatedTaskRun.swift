@@ -73,6 +73,8 @@ public final class FederatedTaskRun: AggregateContributor {
     var proposed: [String: Proposed] = [:]
     /// Why this round's master step failed, if it did (`AggregateContributor.failure`).
     public private(set) var failure: (any Error)?
+    /// This round's model blobs being written by the masters that proposed them (`storeModel`).
+    var modelWrites: UploadPipeline<(cid: String, stored: String)>?
 
     struct Submission {
         var node: HospitalNode
@@ -211,7 +213,9 @@ public final class FederatedTaskRun: AggregateContributor {
         open = (r, submissions)
         proposed = [:]
         failure = nil
-        defer { open = nil }
+        let writes = UploadPipeline<(cid: String, stored: String)>()
+        modelWrites = writes
+        defer { open = nil; modelWrites = nil }
         let key = RoundKey(task: taskID, round: UInt32(r))
         let blocks = try consortium.timing.measure(\.ledger) {
             consortium.clock.advance(by: 1000)
@@ -235,6 +239,10 @@ public final class FederatedTaskRun: AggregateContributor {
             }
             try nodes[0].model.loadFlatParameters(global.parameters)
             return (nodes[0].model.evaluate(evaluation), FederatedThreshold.auc(from: histograms))
+        }
+        // The round ends once every proposed model blob is durable in its master's store.
+        for write in try consortium.timing.measure(\.store, { try writes.results() }) where write.stored != write.cid {
+            throw FederationError("round \(r): the model blob stored as \(write.stored), not the proposed \(write.cid)")
         }
         return RoundRecord(
             round: r + 1, master: masterKey.flatMap { names[$0] } ?? "?",
@@ -346,9 +354,7 @@ public final class FederatedTaskRun: AggregateContributor {
             // The attack: commit a model that is not the aggregate of the named updates.
             for i in stride(from: 0, to: next.parameters.count, by: 97) { next.parameters[i] += 0.05 }
         }
-        let modelCID = try consortium.timing.measure(\.store) {
-            try master.store.put(bytes: next.blob(spec: config.modelSpec, metadata: modelMetadata)).root.description
-        }
+        let modelCID = try storeModel(next, metadata: modelMetadata, master: master)
         let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
@@ -359,6 +365,26 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation)
         return txs
+    }
+
+    /// Stores the master's new model and returns its CID.
+    ///
+    /// A plaintext model is derived data: every validator recomputes it from the update blobs
+    /// the hospitals have already stored. So the master proposes as soon as it knows the CID
+    /// and writes the blob on a queue of its own, overlapping consensus; the round waits for
+    /// the write before it ends (`modelWrites`). A homomorphic model is stored first, since
+    /// validators read the encrypted and decrypted sums' CIDs from its metadata.
+    func storeModel(_ model: GlobalModel, metadata: [String: String], master: HospitalNode) throws -> String {
+        try consortium.timing.measure(\.store) {
+            let blob = try model.blob(spec: config.modelSpec, metadata: metadata)
+            guard homomorphic == nil, let writes = modelWrites else {
+                return try master.store.put(bytes: blob).root.description
+            }
+            let cid = try GlobalModel.cid(ofBlob: blob)
+            let store = master.store
+            writes.add { (cid, try store.put(bytes: blob).root.description) }
+            return cid
+        }
     }
 
     /// ε each dataset spends in round `r` (the accountants advance once per round, whichever

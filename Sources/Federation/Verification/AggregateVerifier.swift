@@ -149,4 +149,3 @@ public final class AggregateVerifier: DomainValidator {
         return previous.applying(delta: sums.delta(codec: config.codec), config: config)
     }
 }
-

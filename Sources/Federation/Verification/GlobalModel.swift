@@ -45,7 +45,12 @@ public struct GlobalModel: Sendable {
 
     /// The CID `ipfs add` would print for `blob(spec:metadata:)`.
     public func cid(spec: ModelSpec, metadata: [String: String] = [:]) throws -> String {
-        var source = MemoryByteSource(try blob(spec: spec, metadata: metadata))
+        try Self.cid(ofBlob: blob(spec: spec, metadata: metadata))
+    }
+
+    /// The CID `ipfs add` (and `Blockstore.put`) gives `blob`, computed without storing it.
+    public static func cid(ofBlob blob: [UInt8]) throws -> String {
+        var source = MemoryByteSource(blob)
         return try UnixFSImporter().cid(of: &source).description
     }
 
