@@ -105,6 +105,9 @@ struct PaillierKeygen: ParsableCommand {
     @Option(help: "An identifying comment stored as the keys' \"kid\" (default: a timestamp).")
     var id: String?
 
+    @Flag(help: "Make a subgroup key (docs/paillier.md): its holder decrypts `encrypt --fast` ciphertexts about 4x faster. The public JWK gains the mask base \"medchain_hs\"; pheutil reads both files and decrypts as usual.")
+    var subgroup = false
+
     func validate() throws {
         guard keysize >= PaillierPublicKey.minimumModulusBits, keysize % 2 == 0 else {
             throw ValidationError("--keysize must be even and at least \(PaillierPublicKey.minimumModulusBits) (2048 or 3072 recommended)")
@@ -113,7 +116,7 @@ struct PaillierKeygen: ParsableCommand {
 
     func run() throws {
         CommandFiles.log("Generating a paillier keypair with keysize of \(keysize)")
-        let key = PaillierPrivateKey.generate(bits: keysize)
+        let key = subgroup ? PaillierPrivateKey.generate(bits: keysize, subgroupBits: nil) : PaillierPrivateKey.generate(bits: keysize)
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         let date = formatter.string(from: Date())
