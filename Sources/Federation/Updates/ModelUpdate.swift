@@ -140,10 +140,8 @@ public struct ModelUpdate: Sendable, Equatable {
                 let src = raw.baseAddress! + at
                 var low = Int32.max, high = Int32.min
                 switch width {
-                case 2 where n > 0:
-                    (low, high) = FixedPointKernels.widen16(src, into: out.baseAddress!, count: n)
                 case 2:
-                    break
+                    if n > 0 { (low, high) = FixedPointKernels.widen16(src, into: out.baseAddress!, count: n) }
                 case 4:
                     for k in 0..<n {
                         let v = Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))
