@@ -27,14 +27,19 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("epsilon-budget"), help: "ε budget registered per dataset.") var epsilonBudget = 100.0
     @Flag(help: "Encrypt updates with packed Paillier; only the sum is decrypted.") var he = false
     @Option(help: "Share only this fraction of the parameters each round (top-k).") var partial = 1.0
-    @Option(help: "Number of malicious hospitals.") var malicious = 0
-    @Option(help: "Attack: sign-flip, scale, noise, lying-master.") var attack = "sign-flip"
+    @Option(help: "Number of malicious hospitals (default: 1 with --attack, else 0).") var malicious: Int?
+    @Option(help: "Attack: sign-flip, scale, noise, lying-master (default with --malicious: sign-flip).") var attack: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Consensus: bft (every hospital a validator) or single (hospital 1 the only validator).")
     var consensus = "bft"
     @Option(help: "Write the JSON report here.") var json: String?
     @Option(help: "Write a Markdown report with SVG plots into this folder.") var report: String?
     @Option(help: "Keep the node homes (chains, stores) here for `chain verify` afterwards.") var home: String?
+
+    /// Naming an attack without a count makes one hospital the attacker (`--attack
+    /// lying-master` alone used to run an honest demo without saying so).
+    var maliciousCount: Int { malicious ?? (attack == nil ? 0 : 1) }
+    var attackName: String { attack ?? "sign-flip" }
 
     func validate() throws {
         guard hospitals >= 2 else { throw ValidationError("--hospitals must be at least 2") }
@@ -46,10 +51,10 @@ struct DemoCommand: ParsableCommand {
         guard FederatedPrivacy.Mode(rawValue: dp) != nil else { throw ValidationError("--dp must be none, sample or client") }
         if dp != "none" && epsilon == nil { throw ValidationError("--dp \(dp) needs --epsilon") }
         guard partial > 0 && partial <= 1 else { throw ValidationError("--partial must be in (0, 1]") }
-        guard HospitalBehaviour(rawValue: attack) != nil, attack != "honest" else {
+        guard HospitalBehaviour(rawValue: attackName) != nil, attackName != "honest" else {
             throw ValidationError("--attack must be sign-flip, scale, noise or lying-master")
         }
-        guard malicious >= 0 && malicious < hospitals else { throw ValidationError("--malicious must be in 0..<hospitals") }
+        guard maliciousCount >= 0 && maliciousCount < hospitals else { throw ValidationError("--malicious must be in 0..<hospitals") }
         guard FederatedConsortium.Ordering(rawValue: consensus) != nil else { throw ValidationError("--consensus must be bft or single") }
         guard DemoConfiguration.Personalization(rawValue: personalization) != nil else {
             throw ValidationError("--personalization must be finetune or fedper")
@@ -74,8 +79,8 @@ struct DemoCommand: ParsableCommand {
         c.privacy.homomorphic = he
         c.privacy.partialFraction = partial
         c.epsilonBudget = epsilonBudget
-        c.malicious = malicious
-        c.attack = HospitalBehaviour(rawValue: attack)!
+        c.malicious = maliciousCount
+        c.attack = HospitalBehaviour(rawValue: attackName)!
         c.seed = seed
         c.ordering = FederatedConsortium.Ordering(rawValue: consensus)!
         c.personalization = DemoConfiguration.Personalization(rawValue: personalization)!
