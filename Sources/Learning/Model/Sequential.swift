@@ -20,7 +20,7 @@ public final class Sequential: @unchecked Sendable {
     /// How many workers split each batch (default: the number of cores).
     public var workerCount: Int
     var workers: [Worker] = []
-    private var capacity = 0
+    private(set) var capacity = 0
 
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
@@ -154,7 +154,10 @@ public final class Sequential: @unchecked Sendable {
     /// Class probabilities (`count × classCount`, row-major) in inference mode.
     public func probabilities(inputs: UnsafePointer<Float>, count: Int) -> [Float] {
         var probabilities = [Float](repeating: 0, count: count * classCount)
-        let chunk = 256
+        // Chunks that fit the workers a training step already sized, so evaluating a trained
+        // model does not replace them with larger ones (each worker holds every layer's
+        // activations and gradients for its slice: tens of MB at 128 examples).
+        let chunk = capacity > 0 ? capacity * workerCount : 256
         probabilities.withUnsafeMutableBufferPointer { out in
             var start = 0
             while start < count {
