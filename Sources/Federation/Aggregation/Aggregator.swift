@@ -92,7 +92,7 @@ public enum Aggregator {
                 sum.withUnsafeMutableBufferPointer { sum in
                     for start in stride(from: 0, to: count, by: block) {
                         let end = min(start + block, count)
-                        for i in 0..<(end - start) { sum[i] = 0 }
+                        sum.update(repeating: 0)
                         for u in updates {
                             // The bounds above rule out overflow and make the weight a
                             // 32-bit integer; the kernel multiplies packed 32-bit integers.

@@ -88,14 +88,8 @@ public final class AggregateVerifier: DomainValidator {
             }
             return update
         }
-        // Each update blob is fetched, checked against its CID and decoded on its own core.
-        let updates = try concurrentMap(named.count) { k -> WeightedUpdate in
-            let blob = try blobs.bytes(of: named[k].updateCID)
-            let decoded: ModelUpdate
-            do { decoded = try ModelUpdate(decoding: blob) } catch {
-                throw FederationError("update \(named[k].updateCID): \(error)")
-            }
-            return WeightedUpdate(update: decoded, sampleCount: Int(named[k].sampleCount))
+        let updates = zip(try blobs.updates(named.map(\.updateCID)), named).map {
+            WeightedUpdate(update: $0, sampleCount: Int($1.sampleCount))
         }
         let next = try previous.next(updates: updates, config: config).0
         if let cid = record.modelCID {  // committed plaintext round

@@ -9,6 +9,19 @@ public protocol BlobSource: Sendable {
     func bytes(of cid: String) throws -> [UInt8]
 }
 
+extension BlobSource {
+    /// Fetches and decodes the update blobs `cids`, on all cores; a malformed blob is refused
+    /// naming its CID.
+    public func updates(_ cids: [String]) throws -> [ModelUpdate] {
+        try concurrentMap(cids.count) { k in
+            let blob = try bytes(of: cids[k])
+            do { return try ModelUpdate(decoding: blob) } catch {
+                throw FederationError("update \(cids[k]): \(error)")
+            }
+        }
+    }
+}
+
 /// A node's own encrypted blockstore, falling back to its peers' stores (the in-process
 /// transport; the network issue replaces the peers with remote fetches). A peer cannot pass
 /// off other bytes: the file is read from its root CID down, and every block is re-hashed
