@@ -116,6 +116,17 @@ public final class FederatedConsortium {
         return tx
     }
 
+    /// Tells every node that `node` stored `update` as `cid`. The other nodes start fetching and
+    /// decoding it for the aggregate check, as they would when the update's transaction reaches
+    /// them by gossip while later hospitals still train (the in-process network only delivers
+    /// once the round's consensus runs); `node` keeps the update it encoded.
+    func announce(_ update: ModelUpdate, cid: String, from node: HospitalNode) {
+        for peer in hospitals {
+            guard let verifier = verifiers[peer.key.publicKey] else { continue }
+            if peer === node { verifier.adopt(ownUpdate: update, cid: cid) } else { verifier.prefetch(cid) }
+        }
+    }
+
     /// Commits everything queued; returns the committed blocks.
     @discardableResult
     func commit() throws -> [OrderedBlock] {

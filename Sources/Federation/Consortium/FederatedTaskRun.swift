@@ -195,12 +195,14 @@ public final class FederatedTaskRun: AggregateContributor {
                 }
             }
             let (consortium, taskID, norm) = (consortium, taskID, update.norm)
+            let plaintext = homomorphic == nil
             uploads.add { [blob] in
                 let cid = try node.store.put(bytes: blob).root.description
                 let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
                     task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
                     norm: norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)),
                     from: node, measured: false)
+                if plaintext { consortium.announce(update, cid: cid, from: node) }
                 return Submission(node: node, tx: tx, sampleCount: node.train.count)
             }
         }
@@ -297,18 +299,21 @@ public final class FederatedTaskRun: AggregateContributor {
             }
             return update.updateCID
         }
-        // The round's blobs are independent: they are fetched, and decoded, on all cores.
-        let blobs = try consortium.timing.measure(\.store) {
-            try concurrentMap(cids.count) { try master.blobs.bytes(of: cids[$0]) }
+        // Plaintext updates come decoded from the master's prefetch (started when each was
+        // submitted), or are fetched and decoded now on all cores. Encrypted ones are summed
+        // as ciphertexts, so their blobs are fetched as they are.
+        let (blobs, fetched) = try consortium.timing.measure(\.store) { () throws -> ([[UInt8]], [ModelUpdate]) in
+            guard homomorphic == nil else { return (try concurrentMap(cids.count) { try master.blobs.bytes(of: cids[$0]) }, []) }
+            guard let verifier = consortium.verifiers[master.key.publicKey] else { return ([], try master.blobs.updates(cids)) }
+            return ([], try verifier.updates(cids))
         }
         // Encrypted updates cannot be inspected: the checks then see only the norm each
         // hospital declares in its SubmitUpdate (documented limitation of the HE mode).
-        let fetched = homomorphic == nil ? try concurrentMap(blobs.count) { try ModelUpdate(decoding: blobs[$0]) } : []
-        let decoded = try concurrentMap(fetched.count) { fetched[$0].codec.decode(fetched[$0].denseValues()) }
         let checker = updateChecker(dimension: global.parameters.count)
         let checks = homomorphic != nil ? declaredChecks(submissions.map(\.tx), checker: checker)
-            : consortium.timing.measure(\.training) { () -> [UpdateCheck] in
-                RoundJudgement.checks(decoded, sampleCounts: submissions.map(\.sampleCount), global: global.parameters,
+            : try consortium.timing.measure(\.training) { () throws -> [UpdateCheck] in
+                let decoded = try concurrentMap(fetched.count) { fetched[$0].codec.decode(fetched[$0].denseValues()) }
+                return RoundJudgement.checks(decoded, sampleCounts: submissions.map(\.sampleCount), global: global.parameters,
                                       config: config, checker: checker) { candidate in
                     try? master.model.loadFlatParameters(candidate)
                     return master.model.evaluate(master.validation).loss

@@ -21,10 +21,20 @@ public final class AggregateVerifier: DomainValidator {
     /// transaction and the committed chain before it, so a validator that checks a transaction
     /// at admission, again while proposing and again while staging the block does the work once.
     let verified = Mutex<Set<Hash256>>([])
+    /// Update blobs fetched and decoded as soon as this node learns of them.
+    let prefetched = PrefetchedUpdates()
 
     public init(blobs: any BlobSource) { self.blobs = blobs }
 
     public func validate(_ transaction: SignedTransaction, context: DomainValidationContext) throws {
+        if case .submitUpdate(let update) = transaction.transaction.payload {
+            // The aggregate naming this update will need it decoded: start now.
+            if let task = context.state.task(update.task), let config = try? FederatedTaskConfig(publishTask: task.spec),
+               !config.privacy.homomorphic {
+                prefetch(update.updateCID)
+            }
+            return
+        }
         guard case .commitAggregate(let aggregate) = transaction.transaction.payload else { return }
         if verified.withLock({ $0.contains(transaction.hash) }) { return }
         guard let task = context.state.task(aggregate.task) else { return }  // the ledger reports it
@@ -38,6 +48,17 @@ public final class AggregateVerifier: DomainValidator {
         cache.withLock { $0.insert(recomputed, cid: cid) }
         verified.withLock { _ = $0.insert(transaction.hash) }
     }
+
+    /// Starts fetching and decoding the plaintext update blob `cid` in the background (see
+    /// `PrefetchedUpdates`): a node calls it when it learns of a submitted update.
+    public func prefetch(_ cid: String) { prefetched.prefetch(cid, from: blobs) }
+
+    /// Holds the update this node encoded and stored as `cid` itself, so it is not read back.
+    public func adopt(ownUpdate update: ModelUpdate, cid: String) { prefetched.insert(update, cid: cid) }
+
+    /// The decoded update blobs `cids`, prefetched or fetched now (every blob checked against
+    /// its CID); a malformed one is refused naming its CID.
+    public func updates(_ cids: [String]) throws -> [ModelUpdate] { try prefetched.updates(cids, from: blobs) }
 
     /// Records the aggregate this node computed itself, as master, from the same update blobs
     /// and with the same code (`GlobalModel.next`): staging its own proposal then does not
@@ -88,7 +109,7 @@ public final class AggregateVerifier: DomainValidator {
             }
             return update
         }
-        let updates = zip(try blobs.updates(named.map(\.updateCID)), named).map {
+        let updates = zip(try prefetched.updates(named.map(\.updateCID), from: blobs), named).map {
             WeightedUpdate(update: $0, sampleCount: Int($1.sampleCount))
         }
         let next = try previous.next(updates: updates, config: config).0

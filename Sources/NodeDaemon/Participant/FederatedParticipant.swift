@@ -214,7 +214,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         if let reason = Self.unsupported(config, datasets: task.spec.datasets.count) { throw FederationError(reason) }
         let r = Int(task.openRound)
         let global = try runtime.aggregates.globalModel(after: r, task: task.id, state: state)
-        let fetched = try runtime.blobs.updates(records.map(\.updateCID))
+        let fetched = try runtime.aggregates.updates(records.map(\.updateCID))  // prefetched since admission
         let decoded = fetched.map { $0.codec.decode($0.denseValues()) }
         let checker = config.updateChecker(dimension: global.parameters.count, participants: records.count)
         let model: Sequential

@@ -1,0 +1,106 @@
+import Dispatch
+import Synchronization
+
+/// Update blobs fetched, checked against their CIDs and decoded before the aggregate that
+/// names them is proposed.
+///
+/// Every validator recomputes an aggregate from the update blobs it names. Fetching and
+/// decoding them only when the proposal arrives puts that work on the round's critical path,
+/// although each blob is known as soon as its hospital submits it, while the others still
+/// train. So a node starts fetching an update when it learns of it (`prefetch`), and the
+/// aggregate check takes the decoded update from here (`updates`).
+///
+/// Nothing here is trusted more than a fresh fetch: the prefetch goes through the same
+/// `BlobSource`, which checks every block against its CID. A failed prefetch is dropped and the
+/// blob fetched again at use, so its error is reported where a plain fetch would have met it.
+/// A decoded update is handed out once and then forgotten, since an aggregate consumes a
+/// round's updates; entries never asked for are evicted oldest first past `capacity`.
+final class PrefetchedUpdates: Sendable {
+    private enum Slot {
+        case loading(DispatchGroup)
+        case ready(ModelUpdate)
+    }
+
+    private struct Entries {
+        var slots: [String: Slot] = [:]
+        /// Insertion order, for eviction.
+        var order: [String] = []
+        /// CIDs recently handed out: a later mention of the same update (the block that carries
+        /// it being staged) does not fetch it again.
+        var consumed: [String] = []
+    }
+
+    let capacity: Int
+    private let entries = Mutex(Entries())
+
+    init(capacity: Int = 32) {
+        precondition(capacity > 0, "a prefetch cache needs room for one update")
+        self.capacity = capacity
+    }
+
+    /// Starts fetching and decoding `cid` in the background, unless it is held, in flight or
+    /// was handed out recently.
+    func prefetch(_ cid: String, from blobs: any BlobSource) {
+        let group = DispatchGroup()
+        let started = entries.withLock { e -> Bool in
+            guard e.slots[cid] == nil, !e.consumed.contains(cid) else { return false }
+            group.enter()
+            e.slots[cid] = .loading(group)
+            Self.admit(cid, into: &e, capacity: capacity)
+            return true
+        }
+        guard started else { return }
+        DispatchQueue.global().async { [self] in
+            let update = try? ModelUpdate(decoding: blobs.bytes(of: cid))
+            entries.withLock { e in
+                guard case .loading(let current) = e.slots[cid], current === group else { return }
+                if let update { e.slots[cid] = .ready(update) } else { Self.remove(cid, from: &e) }
+            }
+            group.leave()
+        }
+    }
+
+    /// Holds `update`, which this node encoded itself and stored as `cid`.
+    func insert(_ update: ModelUpdate, cid: String) {
+        entries.withLock { e in
+            if e.slots[cid] == nil { Self.admit(cid, into: &e, capacity: capacity) }
+            e.slots[cid] = .ready(update)
+            e.consumed.removeAll { $0 == cid }
+        }
+    }
+
+    /// The decoded updates `cids`, in order: prefetched ones (waiting for those in flight),
+    /// the rest fetched and decoded now, on all cores. A malformed blob is refused naming its
+    /// CID, as `BlobSource.updates(_:)` does.
+    func updates(_ cids: [String], from blobs: any BlobSource) throws -> [ModelUpdate] {
+        for cid in cids {
+            if case .loading(let group) = entries.withLock({ $0.slots[cid] }) { group.wait() }
+        }
+        var held: [Int: ModelUpdate] = [:]
+        entries.withLock { e in
+            for (k, cid) in cids.enumerated() {
+                if case .ready(let update) = e.slots[cid] { held[k] = update }
+                Self.remove(cid, from: &e)
+                e.consumed.append(cid)
+            }
+            if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
+        }
+        let missing = cids.indices.filter { held[$0] == nil }
+        let fetched = try blobs.updates(missing.map { cids[$0] })
+        for (k, update) in zip(missing, fetched) { held[k] = update }
+        return cids.indices.map { held[$0]! }
+    }
+
+    /// Updates held or in flight (for tests).
+    var count: Int { entries.withLock { $0.slots.count } }
+
+    private static func admit(_ cid: String, into e: inout Entries, capacity: Int) {
+        e.order.append(cid)
+        while e.order.count > capacity { e.slots[e.order.removeFirst()] = nil }
+    }
+
+    private static func remove(_ cid: String, from e: inout Entries) {
+        e.slots[cid] = nil
+        e.order.removeAll { $0 == cid }
+    }
+}
