@@ -28,6 +28,32 @@ struct BlockValidationTests {
         #expect(replica.state.root == proposer.state.root)
     }
 
+    /// Transactions handed to `stage` as already verified skip the signature check only when
+    /// their bytes are the block's: the others are verified, and a bad signature among them is
+    /// reported at its index.
+    @Test func partlyVerifiedBlocksVerifyTheRest() throws {
+        let (chain, _, replica, proposal) = try Self.proposal()
+        let good = proposal.block
+        let first = try TransactionVerifier.verify(good.transactions[0], maxBytes: 1 << 20)
+        #expect(try replica.stage(good, verified: [first, nil]).stateRoot == good.header.stateRoot)
+        var forged = good
+        forged.transactions[1][forged.transactions[1].count - 1] ^= 1
+        forged.header.txRoot = Block.merkleTree(transactionHashes: forged.transactions.map { Hash256.sha256($0) }).root
+        let second = try TransactionVerifier.verify(good.transactions[1], maxBytes: 1 << 20)
+        for verified: [VerifiedTransaction?] in [[first, nil], [first, second]] {
+            // [first, second]: the verified copy of transaction 1 is not the block's bytes.
+            do {
+                _ = try replica.stage(forged, verified: verified)
+                Issue.record("a forged signature passed with \(verified.map { $0 != nil })")
+            } catch {
+                if case .transactionRejected(1, _, .badSignature) = error.reason {} else {
+                    Issue.record("expected a bad signature at index 1, got \(error.reason)")
+                }
+            }
+        }
+        _ = chain
+    }
+
     /// Header edits a malicious or buggy proposer could make, and the reason each must give.
     @Test func tamperedBlocksAreRejectedWithTheReason() throws {
         let (chain, _, replica, proposal) = try Self.proposal()

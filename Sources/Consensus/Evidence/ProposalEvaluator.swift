@@ -64,9 +64,10 @@ public struct ProposalEvaluator {
     }
 
     /// - Parameter verified: the block's transactions already verified (e.g. from the mempool),
-    ///   in block order, so `stage` skips their signature checks; nil to verify them all.
+    ///   in block order and nil where not, so `stage` skips their signature checks; nil to
+    ///   verify them all.
     public func evaluate(_ block: Block, signed: SignedProposal, accused: [AccusedProposal],
-                         verified: [VerifiedTransaction]? = nil) -> ProposalVerdict {
+                         verified: [VerifiedTransaction?]? = nil) -> ProposalVerdict {
         let intrinsic = evaluateIntrinsic(block, signed: signed, verified: verified)
         guard case .valid(let staged) = intrinsic else { return intrinsic }
         let chainID = application.chainID
@@ -91,7 +92,7 @@ public struct ProposalEvaluator {
     }
 
     /// Checks 1–3; the evidence's proof is the signed proposal.
-    public func evaluateIntrinsic(_ block: Block, signed: SignedProposal, verified: [VerifiedTransaction]? = nil) -> ProposalVerdict {
+    public func evaluateIntrinsic(_ block: Block, signed: SignedProposal, verified: [VerifiedTransaction?]? = nil) -> ProposalVerdict {
         let header = block.header
         func invalid(_ kind: Evidence.Kind, _ detail: String) -> ProposalVerdict {
             .invalid(Evidence(offender: signed.proposer, kind: kind, height: header.height, blockID: block.id, detail: detail,

@@ -125,12 +125,12 @@ public final class LedgerApplication {
 
     /// Validates `block` and returns the staged result without keeping it.
     ///
-    /// `verified` may carry transactions already verified (from a mempool, or verified ahead
-    /// by a pipeline); they are used when their bytes equal the block's, skipping a second
-    /// signature check. Checks, in order: chain, height, hash link, timestamp, proposer,
+    /// `verified` may carry, position by position, transactions already verified (from a
+    /// mempool, or verified ahead by a pipeline; nil where not); each is used when its bytes
+    /// equal the block's, skipping a second signature check. Checks, in order: chain, height, hash link, timestamp, proposer,
     /// options, validator set, blacklist, limits, transaction count, encoding and signatures,
     /// Merkle root, per-type counts, every transaction's rules, and the state root.
-    public func stage(_ block: Block, verified: [VerifiedTransaction]? = nil) throws(BlockRejection) -> StagedBlock {
+    public func stage(_ block: Block, verified: [VerifiedTransaction?]? = nil) throws(BlockRejection) -> StagedBlock {
         let header = block.header
         let id = header.id
         func reject(_ reason: BlockRejection.Reason) -> BlockRejection {
@@ -157,22 +157,24 @@ public final class LedgerApplication {
             throw reject(.txCountMismatch(header: header.txCount, actual: block.transactions.count))
         }
 
-        // Decode and verify signatures (in parallel) unless already verified.
-        var transactions: [SignedTransaction] = []
-        transactions.reserveCapacity(block.transactions.count)
-        if let verified, verified.count == block.transactions.count,
-           zip(verified, block.transactions).allSatisfy({ $0.transaction.bytes == $1 }) {
-            transactions = verified.map(\.transaction)
-        } else {
-            let results = TransactionVerifier.verifyAll(block.transactions, maxBytes: limits.maxTransactionBytes)
-            for (index, result) in results.enumerated() {
-                switch result {
-                case .success(let tx): transactions.append(tx.transaction)
-                case .failure(let rejection):
-                    throw reject(.transactionRejected(index: index, hash: Hash256.sha256(block.transactions[index]), rejection))
-                }
+        // Decode and verify signatures (in parallel), except those of transactions already
+        // verified with exactly these bytes.
+        var known: [SignedTransaction?] = Array(repeating: nil, count: block.transactions.count)
+        if let verified, verified.count == block.transactions.count {
+            for (index, tx) in verified.enumerated() where tx?.transaction.bytes == block.transactions[index] {
+                known[index] = tx?.transaction
             }
         }
+        let unverified = known.indices.filter { known[$0] == nil }
+        let results = TransactionVerifier.verifyAll(unverified.map { block.transactions[$0] }, maxBytes: limits.maxTransactionBytes)
+        for (index, result) in zip(unverified, results) {
+            switch result {
+            case .success(let tx): known[index] = tx.transaction
+            case .failure(let rejection):
+                throw reject(.transactionRejected(index: index, hash: Hash256.sha256(block.transactions[index]), rejection))
+            }
+        }
+        let transactions = known.map { $0! }
         let computedRoot = Block.merkleTree(transactionHashes: transactions.map(\.hash)).root
         guard computedRoot == header.txRoot else { throw reject(.txRootMismatch(header: header.txRoot, computed: computedRoot)) }
         var counts: [TransactionKind: UInt32] = [:]

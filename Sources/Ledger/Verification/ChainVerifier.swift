@@ -268,11 +268,11 @@ public struct ChainVerifier: Sendable {
             }
         }
         let block = Block(header: header, transactions: stored.transactions.map(\.bytes))
-        let allVerified = verified.compactMap { try? $0.get() }
         let staged: StagedBlock
         do {
-            // With a failed signature or decoding, stage re-verifies and reports which one.
-            staged = try application.stage(block, verified: allVerified.count == verified.count ? allVerified : nil)
+            // A transaction whose signature or decoding failed is verified again by stage,
+            // which reports which one.
+            staged = try application.stage(block, verified: verified.map { try? $0.get() })
         } catch {
             return problem(error.description.replacingOccurrences(of: "height \(header.height): ", with: ""))
         }
