@@ -24,14 +24,17 @@ extension Blockstore {
         return try put(source: source, options: options, pin: pin)
     }
 
-    /// Stores an in-memory blob (a model update, a manifest) as a UnixFS file.
+    /// Stores an in-memory blob (a model update, a manifest) as a UnixFS file, hashing it where
+    /// it lies.
     ///
     /// The CID is the one `ipfs add` gives the same bytes.
     @discardableResult
     public func put(
         bytes: [UInt8], options: ImportOptions = .kuboDefault, pin: Bool = true
     ) throws(BlockstoreError) -> ImportResult {
-        try put(source: MemoryByteSource(bytes), options: options, pin: pin)
+        try put(options: options, pin: pin) { importer, writer in
+            try bytes.withUnsafeBytes { try importer.importBytes($0, into: writer) }
+        }
     }
 
     /// Stores a stream of any length as a UnixFS file.
@@ -40,11 +43,21 @@ extension Blockstore {
         source: consuming some ByteSource, options: ImportOptions = .kuboDefault, pin: Bool = true
     ) throws(BlockstoreError) -> ImportResult {
         var source = source
-        return try withSharedLock { () throws(BlockstoreError) in
+        return try put(options: options, pin: pin) { importer, writer in
+            try importer.importFile(from: &source, into: writer)
+        }
+    }
+
+    /// Runs an import into this store under its shared lock, then makes the blocks durable and
+    /// pins the root.
+    private func put(
+        options: ImportOptions, pin: Bool, importing: (UnixFSImporter, TrustedBlockWriter) throws -> ImportResult
+    ) throws(BlockstoreError) -> ImportResult {
+        try withSharedLock { () throws(BlockstoreError) in
             let result: ImportResult
             let writer = TrustedBlockWriter(store: self)
             do {
-                result = try UnixFSImporter(options: options).importFile(from: &source, into: writer)
+                result = try importing(UnixFSImporter(options: options), writer)
             } catch let error as BlockstoreError {
                 throw error
             } catch let error as FileSystemError {
@@ -72,6 +85,8 @@ extension Blockstore {
         var bytes: [UInt8] = []
         do {
             while let piece = try reader.next() {
+                // The root declares the file's size: one allocation instead of repeated growth.
+                if bytes.isEmpty, let size = reader.declaredSize, size <= UInt64(limit) { bytes.reserveCapacity(Int(size)) }
                 bytes += piece
                 if bytes.count > limit {
                     throw BlockstoreError.invalidDAG(cid, reason: "larger than the \(limit)-byte limit")

@@ -33,6 +33,27 @@ public struct UnixFSImporter: Sendable {
         try importFile(from: &source, into: nil).root
     }
 
+    /// The root CID of bytes already in memory, hashed where they lie (no batch buffers, no
+    /// copy): the same CID `cid(of:)` gives for a stream of the same bytes.
+    public func cid(ofBytes bytes: UnsafeRawBufferPointer) throws -> CID {
+        try importBytes(bytes, into: nil).root
+    }
+
+    /// Builds the DAG of bytes already in memory, handing every block to `sink` when one is
+    /// given; the in-memory counterpart of `importFile(from:into:)`.
+    public func importBytes(_ bytes: UnsafeRawBufferPointer, into sink: (any BlockSink)?) throws -> ImportResult {
+        guard bytes.count > 0 else { return try Self.emptyFile(options: options, into: sink) }
+        let batch = batchChunks * options.chunkSize
+        var dag = DAGAssembly(options: options, sink: sink)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + batch, bytes.count)
+            try dag.add(hashLeaves(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), sink: sink) {})
+            offset = end
+        }
+        return try dag.finish()
+    }
+
     /// Builds the DAG of `source`, handing every block to `sink` when one is given.
     ///
     /// - Complexity: O(n) time; memory is `2 × batch × chunkSize` (4 MiB with two workers)
@@ -40,65 +61,100 @@ public struct UnixFSImporter: Sendable {
     public func importFile(
         from source: inout some ByteSource, into sink: (any BlockSink)?
     ) throws -> ImportResult {
-        let chunkSize = options.chunkSize
-        let batchChunks = max(8, 4 * workerCount)
-        var current = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: batchChunks * chunkSize, alignment: 64)
-        var next = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: batchChunks * chunkSize, alignment: 64)
+        let byteCount = batchChunks * options.chunkSize
+        var current = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
+        var next = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
         defer {
             current.deallocate()
             next.deallocate()
         }
 
         var filled = try source.readFully(into: current)
-        if filled == 0 {
-            let (cid, block) = BalancedDAGBuilder.emptyFile(options: options)
-            try sink?.store(block, cid: cid)
-            return ImportResult(root: cid, fileSize: 0, dagSize: UInt64(block.count), blockCount: 1)
-        }
-
-        var builder = BalancedDAGBuilder(options: options)
-        var blockCount = 0
-        var fileSize: UInt64 = 0
-        let emit: (CID, [UInt8]) throws -> Void = { cid, block in
-            blockCount += 1
-            try sink?.store(block, cid: cid)
-        }
+        if filled == 0 { return try Self.emptyFile(options: options, into: sink) }
+        var dag = DAGAssembly(options: options, sink: sink)
         while true {
-            let job = LeafBatch(
-                buffer: UnsafeRawBufferPointer(current), filled: filled, chunkSize: chunkSize,
-                options: options, sink: sink)
-            let group = DispatchGroup()
-            for _ in 1..<min(workerCount, job.count) {
-                DispatchQueue.global().async(group: group) { job.work() }
-            }
-            // The source ended inside this batch if it did not fill it.
+            // While the workers hash this batch, the calling thread reads the next one. The
+            // source ended inside this batch if it did not fill it.
             var nextFilled = 0
-            if filled == current.count {
-                do {
-                    nextFilled = try source.readFully(into: next)
-                } catch {
-                    job.cancel()
-                    group.wait()
-                    throw error
-                }
-            }
-            job.work()
-            group.wait()
-            let leaves = try job.results()
-            for leaf in leaves {
-                fileSize += leaf.fileSize
-                blockCount += 1
-                try builder.append(leaf: leaf, emit: emit)
-            }
+            let full = filled == current.count
+            try dag.add(hashLeaves(UnsafeRawBufferPointer(rebasing: current[..<filled]), sink: sink) {
+                if full { nextFilled = try source.readFully(into: next) }
+            })
             if nextFilled == 0 { break }
             swap(&current, &next)
             filled = nextFilled
         }
-        let root = try builder.finish(emit: emit)
-        return ImportResult(
-            root: root.cid, fileSize: fileSize, dagSize: root.totalSize, blockCount: blockCount)
+        return try dag.finish()
+    }
+
+    /// Chunks per batch: enough for every worker to take several.
+    private var batchChunks: Int { max(8, 4 * workerCount) }
+
+    /// The leaves of `batch` in order, hashed on `workerCount` threads; `meanwhile` runs on
+    /// the calling thread before it joins the hashing.
+    private func hashLeaves(
+        _ batch: UnsafeRawBufferPointer, sink: (any BlockSink)?, meanwhile: () throws -> Void
+    ) throws -> [DAGChild] {
+        let job = LeafBatch(
+            buffer: batch, filled: batch.count, chunkSize: options.chunkSize, options: options, sink: sink)
+        let group = DispatchGroup()
+        for _ in 1..<max(1, min(workerCount, job.count)) {
+            DispatchQueue.global().async(group: group) { job.work() }
+        }
+        do {
+            try meanwhile()
+        } catch {
+            job.cancel()
+            group.wait()
+            throw error
+        }
+        job.work()
+        group.wait()
+        return try job.results()
+    }
+
+    private static func emptyFile(options: ImportOptions, into sink: (any BlockSink)?) throws -> ImportResult {
+        let (cid, block) = BalancedDAGBuilder.emptyFile(options: options)
+        try sink?.store(block, cid: cid)
+        return ImportResult(root: cid, fileSize: 0, dagSize: UInt64(block.count), blockCount: 1)
+    }
+}
+
+/// Leaves, in file order, going into the balanced tree, with the counts `ImportResult` reports.
+private struct DAGAssembly {
+    var builder: BalancedDAGBuilder
+    let sink: (any BlockSink)?
+    var blockCount = 0
+    var fileSize: UInt64 = 0
+
+    init(options: ImportOptions, sink: (any BlockSink)?) {
+        builder = BalancedDAGBuilder(options: options)
+        self.sink = sink
+    }
+
+    mutating func add(_ leaves: [DAGChild]) throws {
+        let sink = self.sink
+        var sealed = 0
+        for leaf in leaves {
+            fileSize += leaf.fileSize
+            blockCount += 1
+            try builder.append(leaf: leaf) { cid, block in
+                sealed += 1
+                try sink?.store(block, cid: cid)
+            }
+        }
+        blockCount += sealed
+    }
+
+    mutating func finish() throws -> ImportResult {
+        let sink = self.sink
+        var sealed = 0
+        let root = try builder.finish { cid, block in
+            sealed += 1
+            try sink?.store(block, cid: cid)
+        }
+        blockCount += sealed
+        return ImportResult(root: root.cid, fileSize: fileSize, dagSize: root.totalSize, blockCount: blockCount)
     }
 }
 

@@ -75,8 +75,7 @@ public struct PreparedDataset: Sendable {
 
     /// The CID `ipfs add` (Kubo defaults) gives `bytes`.
     static func cid(of bytes: [UInt8]) throws(CatalogError) -> CID {
-        var source = MemoryByteSource(bytes)
-        do { return try UnixFSImporter(workerCount: 1).cid(of: &source) } catch {
+        do { return try bytes.withUnsafeBytes { try UnixFSImporter(workerCount: 1).cid(ofBytes: $0) } } catch {
             throw CatalogError("cannot compute a CID: \(error)")
         }
     }

@@ -108,6 +108,32 @@ struct GoldenCIDTests {
         #expect(try Self.cid(size: vector.size, options) == vector.v1DagPB)
     }
 
+    /// Bytes already in memory are hashed where they lie; the CIDs are still Kubo's (sizes up
+    /// to 10 chunks and a bit, which spans more than one batch of leaves).
+    @Test(arguments: vectors.filter { $0.size <= 10 * chunk + 12345 })
+    func inMemoryBytesGetKubosCIDs(_ vector: Vector) throws {
+        var source = DeterministicBytes(seed: 1, count: vector.size)
+        var bytes = [UInt8](repeating: 0, count: vector.size)
+        #expect(try bytes.withUnsafeMutableBytes { try source.readFully(into: $0) } == vector.size)
+        for (options, expected) in [(ImportOptions.kuboDefault, vector.v0), (ImportOptions(cidVersion: .v1), vector.v1Raw)] {
+            #expect(try bytes.withUnsafeBytes { try UnixFSImporter(options: options).cid(ofBytes: $0) }.description == expected)
+        }
+    }
+
+    @Test func inMemoryImportStoresTheBlocksAStreamImportStores() throws {
+        let size = 10 * Self.chunk + 12345
+        var source = DeterministicBytes(seed: 1, count: size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        _ = try bytes.withUnsafeMutableBytes { try source.readFully(into: $0) }
+        for options in [ImportOptions.kuboDefault, ImportOptions(cidVersion: .v1)] {
+            let streamed = try importCollecting(MemoryByteSource(bytes), options: options)
+            let sink = CollectingSink()
+            let result = try bytes.withUnsafeBytes { try UnixFSImporter(options: options).importBytes($0, into: sink) }
+            #expect(result == streamed.result)
+            #expect(sink.blocks == streamed.blocks)
+        }
+    }
+
     @Test func oneWorkerAndManyWorkersGiveTheSameCID() throws {
         let size = 40 * Self.chunk + 7
         for workers in [1, 3] {

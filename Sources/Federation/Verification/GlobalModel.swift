@@ -39,8 +39,7 @@ public struct GlobalModel: Sendable {
     /// - Parameter metadata: extra entries (the homomorphic path records the CIDs of the
     ///   encrypted and decrypted sums the model was computed from).
     public func blob(spec: ModelSpec, metadata: [String: String] = [:]) throws -> [UInt8] {
-        [UInt8](try ModelFile.encode(spec: spec, parameters: parameters,
-                                     metadata: metadata.merging(["medchain.round": String(round)]) { $1 }))
+        try ModelFile.bytes(spec: spec, parameters: parameters, metadata: metadata.merging(["medchain.round": String(round)]) { $1 })
     }
 
     /// The CID `ipfs add` would print for `blob(spec:metadata:)`.
@@ -50,8 +49,7 @@ public struct GlobalModel: Sendable {
 
     /// The CID `ipfs add` (and `Blockstore.put`) gives `blob`, computed without storing it.
     public static func cid(ofBlob blob: [UInt8]) throws -> String {
-        var source = MemoryByteSource(blob)
-        return try UnixFSImporter().cid(of: &source).description
+        try blob.withUnsafeBytes { try UnixFSImporter().cid(ofBytes: $0) }.description
     }
 
     /// Metadata keys of a homomorphically aggregated model.

@@ -27,6 +27,11 @@ public enum ModelFile {
     /// parameter vector `parameters` (`state_dict` order), without building the network:
     /// validators encode every round's model to compare its CID.
     public static func encode(spec: ModelSpec, parameters: [Float], metadata: [String: String] = [:]) throws -> Data {
+        Data(try bytes(spec: spec, parameters: parameters, metadata: metadata))
+    }
+
+    /// `encode(spec:parameters:metadata:)` as a byte array, written in one pass.
+    public static func bytes(spec: ModelSpec, parameters: [Float], metadata: [String: String] = [:]) throws -> [UInt8] {
         let layout = try ParameterLayout.of(spec)
         guard parameters.count == layout.count else {
             throw ModelError.incompatibleParameters(file: "(flat parameters)",
@@ -35,12 +40,7 @@ public enum ModelFile {
         var meta = metadata
         meta["format"] = "pt"
         meta[specKey] = String(decoding: spec.canonicalJSON(), as: UTF8.self)
-        var offset = 0
-        let entries = layout.tensors.map { tensor -> Safetensors.Entry in
-            defer { offset += tensor.count }
-            return Safetensors.Entry(name: tensor.name, shape: tensor.shape, values: Array(parameters[offset..<(offset + tensor.count)]))
-        }
-        return Safetensors.encode(entries, metadata: meta)
+        return Safetensors.encode(tensors: layout.tensors.map { ($0.name, $0.shape) }, values: parameters, metadata: meta)
     }
 
     public static func save(_ model: Sequential, to path: String, metadata: [String: String] = [:]) throws {

@@ -23,25 +23,9 @@ public enum Safetensors {
 
     /// Serialises tensors and metadata.
     public static func encode(_ entries: [Entry], metadata: [String: String] = [:]) -> Data {
-        var header = "{"
-        var parts: [String] = []
-        if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
-        }
-        var offset = 0
-        for e in entries {
-            let bytes = e.values.count * 4
-            let shape = e.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(e.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
-            offset += bytes
-        }
-        header += parts.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
-        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
-        var data = Data(capacity: 8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(contentsOf: headerBytes)
+        let header = header(entries.map { ($0.name, $0.shape, $0.values.count) }, metadata: metadata)
+        var data = Data(capacity: header.count + entries.reduce(0) { $0 + 4 * $1.values.count })
+        data.append(contentsOf: header)
         for e in entries {
             e.values.withUnsafeBufferPointer { buffer in
                 if Int(1).littleEndian == 1 {
@@ -53,6 +37,52 @@ public enum Safetensors {
             }
         }
         return data
+    }
+
+    /// The same bytes as `encode(_:metadata:)` for tensors stored back to back in `values`
+    /// (each of `tensors` takes the next `shape`-many values), written in one pass without
+    /// splitting `values` into per-tensor arrays: validators encode a model every round.
+    public static func encode(tensors: [(name: String, shape: [Int])], values: [Float],
+                              metadata: [String: String] = [:]) -> [UInt8] {
+        let header = header(tensors.map { ($0.name, $0.shape, $0.shape.reduce(1, *)) }, metadata: metadata)
+        precondition(tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } == values.count, "tensor shapes do not cover the values")
+        let total = header.count + 4 * values.count
+        return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            _ = out.initialize(from: header)
+            values.withUnsafeBufferPointer { buffer in
+                if Int(1).littleEndian == 1 {
+                    UnsafeMutableRawPointer(out.baseAddress! + header.count)
+                        .copyMemory(from: buffer.baseAddress!, byteCount: 4 * buffer.count)
+                } else {
+                    for (k, v) in buffer.enumerated() {
+                        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes in
+                            for b in 0..<4 { out[header.count + 4 * k + b] = bytes[b] }
+                        }
+                    }
+                }
+            }
+            initialized = total
+        }
+    }
+
+    /// The 8-byte length and the JSON header (metadata first, then the tensors in order),
+    /// padded with spaces to a multiple of 8 bytes.
+    private static func header(_ tensors: [(name: String, shape: [Int], count: Int)], metadata: [String: String]) -> [UInt8] {
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            parts.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
+        }
+        var offset = 0
+        for t in tensors {
+            let bytes = t.count * 4
+            let shape = t.shape.map(String.init).joined(separator: ",")
+            parts.append("\(jsonString(t.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            offset += bytes
+        }
+        var json = Array(("{" + parts.joined(separator: ",") + "}").utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        return withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json
     }
 
     /// Parses a safetensors file, checking every structural rule: header length within the
