@@ -67,7 +67,7 @@ struct ConsortiumTests {
         let state = consortium.hospitals[2].ledger.application.state
         let last = try #require(state.aggregate(RoundKey(task: run.taskID, round: 1)))
         #expect(try run.global.cid(spec: run.config.modelSpec) == last.modelCID)
-        // Every committed model blob is in its master's store (written while consensus ran)
+        // Every committed model blob is in its master's store (written once its block committed)
         // and reads back as the recomputed model.
         for (r, record) in run.rounds.enumerated() {
             let aggregate = try #require(state.aggregate(RoundKey(task: run.taskID, round: UInt32(r))))

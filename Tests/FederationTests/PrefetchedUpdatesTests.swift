@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -90,11 +91,37 @@ struct PrefetchedUpdatesTests {
         let updates = (0..<3).map { Self.update(Int32(10 + $0), count: 1_000) }
         let cids = try updates.map { try store.put(bytes: [UInt8]($0.encoded())).root.description }
         let source = CountingSource(store)
-        let cache = PrefetchedUpdates(capacity: 2)
+        let worker = IdleWorker()
+        let gate = DispatchSemaphore(value: 0)
+        worker.submit { gate.wait() }           // holds the worker until all three are queued
+        let cache = PrefetchedUpdates(capacity: 2, worker: worker)
         for cid in cids { cache.prefetch(cid, from: source) }
-        try await Self.waitUntilSettled(cache, source, reads: 3)
-        #expect(cache.count == 2)
+        #expect(cache.count == 2)               // the first was evicted while still queued
+        gate.signal()
+        try await Self.waitUntilSettled(cache, source, reads: 2)
         #expect(try cache.updates(cids, from: source) == updates)
-        #expect(source.count == 4)             // the evicted first update was read again
+        #expect(source.count == 3)              // the evicted one is read at use, the others once
+    }
+
+    /// An update still queued when it is needed is fetched by the caller, not waited for; the
+    /// queued job then finds nothing to do.
+    @Test func aQueuedPrefetchIsTakenOverByTheCaller() async throws {
+        let (home, store) = try Self.store()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let update = Self.update(21)
+        let cid = try store.put(bytes: [UInt8](update.encoded())).root.description
+        let source = CountingSource(store)
+        let worker = IdleWorker()
+        let gate = DispatchSemaphore(value: 0)
+        worker.submit { gate.wait() }
+        let cache = PrefetchedUpdates(worker: worker)
+        cache.prefetch(cid, from: source)
+        #expect(try cache.updates([cid], from: source) == [update])
+        gate.signal()
+        let done = DispatchSemaphore(value: 0)
+        worker.submit { done.signal() }         // runs after the (now empty) prefetch job
+        done.wait()
+        #expect(source.count == 1)
+        #expect(cache.count == 0)
     }
 }

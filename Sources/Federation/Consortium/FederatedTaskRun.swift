@@ -73,8 +73,6 @@ public final class FederatedTaskRun: AggregateContributor {
     var proposed: [String: Proposed] = [:]
     /// Why this round's master step failed, if it did (`AggregateContributor.failure`).
     public private(set) var failure: (any Error)?
-    /// This round's model blobs being written by the masters that proposed them (`storeModel`).
-    var modelWrites: UploadPipeline<(cid: String, stored: String)>?
 
     struct Submission {
         var node: HospitalNode
@@ -87,6 +85,10 @@ public final class FederatedTaskRun: AggregateContributor {
         var included: [Int]
         var reasons: [String: String]
         var reputation: [String: Int64]
+        /// The plaintext model's blob, written to the master's store once the block commits
+        /// (nil when it was stored before proposing: a homomorphic model).
+        var blob: [UInt8]?
+        var master: HospitalNode
     }
 
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
@@ -215,9 +217,7 @@ public final class FederatedTaskRun: AggregateContributor {
         open = (r, submissions)
         proposed = [:]
         failure = nil
-        let writes = UploadPipeline<(cid: String, stored: String)>()
-        modelWrites = writes
-        defer { open = nil; modelWrites = nil }
+        defer { open = nil }
         let key = RoundKey(task: taskID, round: UInt32(r))
         let blocks = try consortium.timing.measure(\.ledger) {
             consortium.clock.advance(by: 1000)
@@ -227,6 +227,13 @@ public final class FederatedTaskRun: AggregateContributor {
             throw FederationError("round \(r): the committed aggregate was not proposed in this process")
         }
         global = outcome.model
+        // The committed model goes into its master's store while the hospitals evaluate it
+        // (see `modelBlob`); the round ends once it is durable.
+        let write = UploadPipeline<String>()
+        if let blob = outcome.blob {
+            let store = outcome.master.store
+            write.add { try store.put(bytes: blob).root.description }
+        }
         let masterKey = blocks.last { $0.block.block.transactions.contains { Hash256.sha256($0) == committed.txHash } }?.proposer
         let names = Dictionary(uniqueKeysWithValues: nodes.map { ($0.key.publicKey, $0.name) })
 
@@ -242,9 +249,8 @@ public final class FederatedTaskRun: AggregateContributor {
             try nodes[0].model.loadFlatParameters(global.parameters)
             return (nodes[0].model.evaluate(evaluation), FederatedThreshold.auc(from: histograms))
         }
-        // The round ends once every proposed model blob is durable in its master's store.
-        for write in try consortium.timing.measure(\.store, { try writes.results() }) where write.stored != write.cid {
-            throw FederationError("round \(r): the model blob stored as \(write.stored), not the proposed \(write.cid)")
+        for stored in try consortium.timing.measure(\.store, { try write.results() }) where stored != committed.modelCID {
+            throw FederationError("round \(r): the model blob stored as \(stored), not the committed \(committed.modelCID)")
         }
         return RoundRecord(
             round: r + 1, master: masterKey.flatMap { names[$0] } ?? "?",
@@ -359,7 +365,7 @@ public final class FederatedTaskRun: AggregateContributor {
             // The attack: commit a model that is not the aggregate of the named updates.
             for i in stride(from: 0, to: next.parameters.count, by: 97) { next.parameters[i] += 0.05 }
         }
-        let modelCID = try storeModel(next, metadata: modelMetadata, master: master)
+        let (modelCID, blob) = try modelBlob(next, metadata: modelMetadata, master: master)
         let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
@@ -368,27 +374,26 @@ public final class FederatedTaskRun: AggregateContributor {
         if master.behaviour != .lyingMaster {
             consortium.verifiers[master.key.publicKey]?.recordOwnAggregate(commit.hash, model: next, cid: modelCID)
         }
-        proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation)
+        proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation,
+                                      blob: blob, master: master)
         return txs
     }
 
-    /// Stores the master's new model and returns its CID.
+    /// The CID of the master's new model and, for a plaintext model, the blob to store once
+    /// the block that names it commits.
     ///
     /// A plaintext model is derived data: every validator recomputes it from the update blobs
-    /// the hospitals have already stored. So the master proposes as soon as it knows the CID
-    /// and writes the blob on a queue of its own, overlapping consensus; the round waits for
-    /// the write before it ends (`modelWrites`). A homomorphic model is stored first, since
-    /// validators read the encrypted and decrypted sums' CIDs from its metadata.
-    func storeModel(_ model: GlobalModel, metadata: [String: String], master: HospitalNode) throws -> String {
+    /// the hospitals have already stored. So the master proposes as soon as it knows the CID,
+    /// and only the committed model is written, after consensus, while the hospitals evaluate
+    /// it (`runRound` waits for the write before the round ends). Consensus then does not
+    /// share the cores with the write, and a proposal the validators refuse leaves no blob
+    /// behind. A homomorphic model is stored first, since validators read the encrypted and
+    /// decrypted sums' CIDs from its metadata.
+    func modelBlob(_ model: GlobalModel, metadata: [String: String], master: HospitalNode) throws -> (cid: String, blob: [UInt8]?) {
         try consortium.timing.measure(\.store) {
             let blob = try model.blob(spec: config.modelSpec, metadata: metadata)
-            guard homomorphic == nil, let writes = modelWrites else {
-                return try master.store.put(bytes: blob).root.description
-            }
-            let cid = try GlobalModel.cid(ofBlob: blob)
-            let store = master.store
-            writes.add { (cid, try store.put(bytes: blob).root.description) }
-            return cid
+            guard homomorphic == nil else { return (try master.store.put(bytes: blob).root.description, nil) }
+            return (try GlobalModel.cid(ofBlob: blob), blob)
         }
     }
 

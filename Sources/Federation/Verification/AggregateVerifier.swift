@@ -29,8 +29,8 @@ public final class AggregateVerifier: DomainValidator {
     public func validate(_ transaction: SignedTransaction, context: DomainValidationContext) throws {
         if case .submitUpdate(let update) = transaction.transaction.payload {
             // The aggregate naming this update will need it decoded: start now.
-            if let task = context.state.task(update.task), let config = try? FederatedTaskConfig(publishTask: task.spec),
-               !config.privacy.homomorphic {
+            if !prefetched.knows(update.updateCID), let task = context.state.task(update.task),
+               let config = try? FederatedTaskConfig(publishTask: task.spec), !config.privacy.homomorphic {
                 prefetch(update.updateCID)
             }
             return
@@ -49,7 +49,7 @@ public final class AggregateVerifier: DomainValidator {
         verified.withLock { _ = $0.insert(transaction.hash) }
     }
 
-    /// Starts fetching and decoding the plaintext update blob `cid` in the background (see
+    /// Queues the plaintext update blob `cid` for fetching and decoding at idle priority (see
     /// `PrefetchedUpdates`): a node calls it when it learns of a submitted update.
     public func prefetch(_ cid: String) { prefetched.prefetch(cid, from: blobs) }
 

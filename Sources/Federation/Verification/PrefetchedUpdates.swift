@@ -7,8 +7,12 @@ import Synchronization
 /// Every validator recomputes an aggregate from the update blobs it names. Fetching and
 /// decoding them only when the proposal arrives puts that work on the round's critical path,
 /// although each blob is known as soon as its hospital submits it, while the others still
-/// train. So a node starts fetching an update when it learns of it (`prefetch`), and the
+/// train. So a node queues an update for fetching when it learns of it (`prefetch`), and the
 /// aggregate check takes the decoded update from here (`updates`).
+///
+/// Prefetches run on the `IdleWorker`, on cores training leaves idle. An update still queued
+/// when it is needed is fetched by the caller, with the other missing ones, on all cores; only
+/// one already being fetched is waited for.
 ///
 /// Nothing here is trusted more than a fresh fetch: the prefetch goes through the same
 /// `BlobSource`, which checks every block against its CID. A failed prefetch is dropped and the
@@ -17,6 +21,7 @@ import Synchronization
 /// round's updates; entries never asked for are evicted oldest first past `capacity`.
 final class PrefetchedUpdates: Sendable {
     private enum Slot {
+        case queued
         case loading(DispatchGroup)
         case ready(ModelUpdate)
     }
@@ -31,36 +36,49 @@ final class PrefetchedUpdates: Sendable {
     }
 
     let capacity: Int
+    private let worker: IdleWorker
     private let entries = Mutex(Entries())
 
-    init(capacity: Int = 32) {
+    init(capacity: Int = 32, worker: IdleWorker = .shared) {
         precondition(capacity > 0, "a prefetch cache needs room for one update")
         self.capacity = capacity
+        self.worker = worker
     }
 
-    /// Starts fetching and decoding `cid` in the background, unless it is held, in flight or
-    /// was handed out recently.
+    /// Whether `cid` is held, queued or being fetched, or was handed out recently.
+    func knows(_ cid: String) -> Bool {
+        entries.withLock { $0.slots[cid] != nil || $0.consumed.contains(cid) }
+    }
+
+    /// Queues `cid` for fetching and decoding, unless `knows(cid)`.
     func prefetch(_ cid: String, from blobs: any BlobSource) {
-        let group = DispatchGroup()
-        let started = entries.withLock { e -> Bool in
+        let queued = entries.withLock { e -> Bool in
             guard e.slots[cid] == nil, !e.consumed.contains(cid) else { return false }
-            group.enter()
-            e.slots[cid] = .loading(group)
+            e.slots[cid] = .queued
             Self.admit(cid, into: &e, capacity: capacity)
             return true
         }
-        guard started else { return }
-        DispatchQueue.global().async { [self] in
+        guard queued else { return }
+        worker.submit { [self] in
+            let group = DispatchGroup()
+            group.enter()
+            defer { group.leave() }
+            // Claimed here unless a caller took it (or it was evicted) meanwhile.
+            let claimed = entries.withLock { e -> Bool in
+                guard case .queued = e.slots[cid] else { return false }
+                e.slots[cid] = .loading(group)
+                return true
+            }
+            guard claimed else { return }
             let update = try? ModelUpdate(decoding: blobs.bytes(of: cid))
             entries.withLock { e in
                 guard case .loading(let current) = e.slots[cid], current === group else { return }
                 if let update { e.slots[cid] = .ready(update) } else { Self.remove(cid, from: &e) }
             }
-            group.leave()
         }
     }
 
-    /// Holds `update`, which this node encoded itself and stored as `cid`.
+    /// Holds `update`, which this node encoded and stored as `cid` itself.
     func insert(_ update: ModelUpdate, cid: String) {
         entries.withLock { e in
             if e.slots[cid] == nil { Self.admit(cid, into: &e, capacity: capacity) }
@@ -69,18 +87,22 @@ final class PrefetchedUpdates: Sendable {
         }
     }
 
-    /// The decoded updates `cids`, in order: prefetched ones (waiting for those in flight),
+    /// The decoded updates `cids`, in order: prefetched ones (waiting for those being fetched),
     /// the rest fetched and decoded now, on all cores. A malformed blob is refused naming its
     /// CID, as `BlobSource.updates(_:)` does.
     func updates(_ cids: [String], from blobs: any BlobSource) throws -> [ModelUpdate] {
-        for cid in cids {
-            if case .loading(let group) = entries.withLock({ $0.slots[cid] }) { group.wait() }
+        let loading = entries.withLock { e in
+            cids.compactMap { cid -> DispatchGroup? in
+                if case .loading(let group) = e.slots[cid] { return group }
+                return nil
+            }
         }
+        for group in loading { group.wait() }
         var held: [Int: ModelUpdate] = [:]
         entries.withLock { e in
             for (k, cid) in cids.enumerated() {
                 if case .ready(let update) = e.slots[cid] { held[k] = update }
-                Self.remove(cid, from: &e)
+                Self.remove(cid, from: &e)  // a queued prefetch finds no slot and does nothing
                 e.consumed.append(cid)
             }
             if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
@@ -91,7 +113,7 @@ final class PrefetchedUpdates: Sendable {
         return cids.indices.map { held[$0]! }
     }
 
-    /// Updates held or in flight (for tests).
+    /// Updates held, queued or in flight (for tests).
     var count: Int { entries.withLock { $0.slots.count } }
 
     private static func admit(_ cid: String, into e: inout Entries, capacity: Int) {
