@@ -169,6 +169,17 @@ struct BlockValidationTests {
         let other = CommitCertificate.vote(by: keys[3], chainID: TestChain.chainID, height: header.height, round: 0, blockID: .zero)
         forged.add(other)
         #expect(throws: CertificateError.badSignature(keys[3].publicKey)) { try forged.verify(for: header, validators: validators) }
+        // Votes the caller already verified skip only their own signature check: the forged
+        // vote is still caught, and a quorum is still needed.
+        let honest = Set(forged.votes.filter { $0.validator != keys[3].publicKey })
+        #expect(throws: CertificateError.badSignature(keys[3].publicKey)) {
+            try forged.verify(for: header, validators: validators, verified: honest)
+        }
+        let pair = certificate(Array(keys.prefix(2)))
+        #expect(throws: CertificateError.noQuorum(votes: 2, needed: 3, validators: 4)) {
+            try pair.verify(for: header, validators: validators, verified: Set(pair.votes))
+        }
+        try certificate(Array(keys.prefix(3))).verify(for: header, validators: validators, verified: honest)
         // A vote signed for another chain does not count either.
         let foreign = CommitCertificate(height: header.height, round: 0, blockID: header.id, votes: keys.prefix(3).map {
             CommitCertificate.vote(by: $0, chainID: "other-chain", height: header.height, round: 0, blockID: header.id)

@@ -21,9 +21,11 @@ public final class Ledger {
     public var tip: ChainTip { application.tip }
 
     /// Verifies `certificate` for `staged` against the current validator set, persists both,
-    /// then commits in memory.
-    public func commit(_ staged: StagedBlock, certificate: CommitCertificate) throws(LedgerError) {
-        do { try certificate.verify(for: staged.block.header, validators: application.validators) } catch {
+    /// then commits in memory. `verifiedVotes` are votes whose signatures the caller checked
+    /// already (see `CommitCertificate.verify`).
+    public func commit(_ staged: StagedBlock, certificate: CommitCertificate,
+                       verifiedVotes: Set<CommitCertificate.Vote> = []) throws(LedgerError) {
+        do { try certificate.verify(for: staged.block.header, validators: application.validators, verified: verifiedVotes) } catch {
             throw .block(BlockRejection(height: staged.height, blockID: staged.block.id, proposer: staged.block.header.proposer,
                                         reason: .certificate(error)))
         }

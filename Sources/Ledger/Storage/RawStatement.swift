@@ -9,21 +9,22 @@ import SQLite3
 /// A statement bound and stepped through the SQLite C API, for the commit path's bulk
 /// inserts: a block writes thousands of rows, and boxing each value into GRDB's
 /// `StatementArguments` cost more than SQLite's own insert. Used only inside a GRDB write
-/// transaction, on that transaction's connection; finalised when released.
+/// transaction, on that transaction's connection.
+///
+/// The prepared statement is the connection's cached one (`Database.cachedStatement`), so a
+/// block of ten transactions does not prepare the same nine statements again; GRDB owns and
+/// finalises it.
 final class RawStatement {
-    private var handle: OpaquePointer?
+    private let handle: OpaquePointer
     private let sql: String
+    /// Keeps GRDB's statement (and so `handle`) alive while this is in use.
+    private let statement: Statement
 
     init(_ db: Database, sql: String) throws {
         self.sql = sql
-        guard let connection = db.sqliteConnection else { throw StoreError.database("no connection for \(sql)") }
-        let code = sqlite3_prepare_v2(connection, sql, -1, &handle, nil)
-        guard code == SQLITE_OK else {
-            throw StoreError.database("\(String(cString: sqlite3_errmsg(connection))) (preparing \(sql))")
-        }
+        statement = try db.cachedStatement(sql: sql)
+        handle = statement.sqliteStatement
     }
-
-    deinit { sqlite3_finalize(handle) }
 
     /// Binds `values` to the parameters in order and runs the statement once.
     func execute(_ values: [DatabaseValue]) throws {
@@ -35,6 +36,8 @@ final class RawStatement {
             sqlite3_reset(handle)
             throw StoreError.database("\(message) (code \(code), executing \(sql))")
         }
+        // Left reset, as GRDB expects the statements it caches.
+        sqlite3_reset(handle)
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
