@@ -5,11 +5,13 @@
 /// float conversions are single IEEE operations per element, which packed instructions round
 /// identically.
 ///
-/// Each public entry point only calls a private loop. Release builds optimise across modules:
-/// a public function whose body can be serialised is copied into the calling module (inlined,
-/// or specialised as a clone) and compiled for that module's baseline CPU target, SSE2 in
-/// place of AVX2 (`nm` showed such clones for all three). A body that calls a private function
-/// cannot be serialised, so every caller runs the code compiled here.
+/// Each public entry point only calls a loop that is a free function marked `@inline(never)`.
+/// Release builds optimise across modules: a kernel body inlined into the calling module, or
+/// cloned there by function-signature specialisation, is compiled for that module's baseline
+/// CPU target, SSE2 in place of AVX2. Both happened (`nm` showed clones of the static
+/// functions, whose unused metatype argument invites specialisation; `objdump` then showed
+/// the loop inlined into `Aggregator.weightedMean`). A free function with nothing to
+/// specialise, never inlined, runs the code compiled here: `objdump` shows the calls.
 public enum FixedPointKernels {
     /// `sum[i] += weight × values[i]` for `i` in `0..<count`, in 64-bit integers.
     ///
@@ -35,11 +37,13 @@ public enum FixedPointKernels {
     }
 }
 
+@inline(never)
 private func accumulateLoop(_ values: UnsafePointer<Int32>, _ weight: Int32, _ sum: UnsafeMutablePointer<Int64>, _ count: Int) {
     let w = Int64(weight)
     for i in 0..<count { sum[i] &+= w &* Int64(values[i]) }
 }
 
+@inline(never)
 private func widen16Loop(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int32>, _ count: Int) -> (min: Int32, max: Int32) {
     var low = Int32.max, high = Int32.min
     for k in 0..<count {
@@ -51,6 +55,7 @@ private func widen16Loop(_ source: UnsafeRawPointer, _ out: UnsafeMutablePointer
     return (low, high)
 }
 
+@inline(never)
 private func dequantizeLoop(_ values: UnsafePointer<Int32>, _ step: Double, _ out: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { out[i] = Float(Double(values[i]) * step) }
 }
