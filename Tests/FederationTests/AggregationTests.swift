@@ -73,6 +73,26 @@ struct AggregatorTests {
         #expect(r.included == [0, 1])
     }
 
+    /// Long enough for the sum to be split across cores: every coordinate is still
+    /// Σ n_k q_k / Σ n_k × step, rounded as the formula says.
+    @Test func fedAvgOverManyCoordinatesIsTheFormulaAtEveryCoordinate() throws {
+        let codec = FixedPointCodec()
+        let n = 70_001
+        func level(_ i: Int, _ k: Int) -> Int32 { Int32((i * (7 + k) + k) % 65_535 - 32_767) }
+        let levels: [[Int32]] = (0..<3).map { k in (0..<n).map { level($0, k) } }
+        let counts = [13, 250, 7]
+        let updates = zip(levels, counts).map {
+            WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: n, values: $0), sampleCount: $1)
+        }
+        let mean = try Aggregator.aggregate(updates, rule: .fedAvg).delta
+        let total = Double(counts.reduce(0, +))
+        for i in [0, 1, 4095, 4096, 35_000, 65_535, 65_536, n - 1] {
+            let sum = (0..<3).reduce(Int64(0)) { $0 + Int64(counts[$1]) * Int64(levels[$1][i]) }
+            #expect(mean[i] == Float(Double(sum) / total * codec.step), "coordinate \(i)")
+        }
+        #expect(mean.count == n)
+    }
+
     @Test func sparseFedAvgAveragesEachCoordinateOverItsSenders() throws {
         let a = WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: 3, indices: [0, 2], values: [6, 9]), sampleCount: 1)
         let b = WeightedUpdate(update: ModelUpdate(codec: codec, parameterCount: 3, indices: [0], values: [2]), sampleCount: 3)
@@ -112,6 +132,25 @@ struct ServerOptimizerTests {
         opt.apply(delta: [1], to: &w, state: &state)  // m = 1, w = 1
         opt.apply(delta: [1], to: &w, state: &state)  // m = 1.5, w = 2.5
         #expect(w == [2.5])
+    }
+
+    /// The out-of-place form nodes use gives the in-place form's bits and leaves its inputs.
+    @Test func appliedGivesApplysBitsAndKeepsItsInputs() {
+        let n = 1_000
+        let weights = (0..<n).map { Float(sin(Double($0))) }
+        let delta = (0..<n).map { Float(cos(Double($0) * 0.7)) * 0.01 }
+        var state = ServerOptimizer.State(count: n)
+        state.momentum = (0..<n).map { Float($0 % 7) * 0.003 }
+        state.variance = (0..<n).map { Float($0 % 5) * 0.0001 }
+        for opt in [ServerOptimizer.fedAvg(learningRate: 0.7), .fedAvgM(learningRate: 1, momentum: 0.9),
+                    .fedAdam(learningRate: 0.003, beta1: 0.9, beta2: 0.99, tau: 1e-3)] {
+            var (w, st) = (weights, state)
+            opt.apply(delta: delta, to: &w, state: &st)
+            let out = opt.applied(delta: delta, to: weights, state: state)
+            #expect(out.weights.map(\.bitPattern) == w.map(\.bitPattern), "\(opt)")
+            #expect(out.state == st, "\(opt)")
+            #expect(weights[1] == Float(sin(1.0)) && state.momentum[1] == 0.003)
+        }
     }
 
     @Test func fedAdamMatchesTheHandComputation() {

@@ -84,24 +84,29 @@ public enum Aggregator {
             // arithmetic as `mean` below, without the per-coordinate denominators.
             // The exact Int64 sums are formed a block at a time in a small buffer that stays in
             // cache, instead of a whole-model array.
+            // Each core takes a contiguous run of coordinates (whole blocks); every coordinate
+            // gets the same integer sum and the same two roundings whichever core forms it.
             let total = updates.reduce(Int64(0)) { $0 + Int64($1.sampleCount) }
             let step = codec.step, divisor = Double(total)
             let block = 4096
-            var sum = [Int64](repeating: 0, count: min(block, count))
+            let parts = Parallel.ranges(count, parts: count >= 16 * block ? Parallel.coreCount : 1, alignment: block)
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                sum.withUnsafeMutableBufferPointer { sum in
-                    for start in stride(from: 0, to: count, by: block) {
-                        let end = min(start + block, count)
-                        sum.update(repeating: 0)
+                nonisolated(unsafe) let output = out.baseAddress!
+                Parallel.forEach(parts.count) { p in
+                    let sum = UnsafeMutablePointer<Int64>.allocate(capacity: block)
+                    defer { sum.deallocate() }
+                    for start in stride(from: parts[p].lowerBound, to: parts[p].upperBound, by: block) {
+                        let end = min(start + block, parts[p].upperBound)
+                        sum.update(repeating: 0, count: end - start)
                         for u in updates {
                             // The bounds above rule out overflow and make the weight a
                             // 32-bit integer; the kernel multiplies packed 32-bit integers.
                             u.update.values.withUnsafeBufferPointer { v in
                                 FixedPointKernels.accumulate(v.baseAddress! + start, weight: Int32(u.sampleCount),
-                                                             into: sum.baseAddress!, count: end - start)
+                                                             into: sum, count: end - start)
                             }
                         }
-                        for i in start..<end { out[i] = Float(Double(sum[i - start]) / divisor * step) }
+                        for i in start..<end { output[i] = Float(Double(sum[i - start]) / divisor * step) }
                     }
                 }
                 initialized = count

@@ -39,6 +39,36 @@ public enum ServerOptimizer: Sendable, Equatable, Codable, CustomStringConvertib
         }
     }
 
+    /// The weights and state after applying `delta`, written into new arrays in one pass (the
+    /// inputs are kept: a node caches the previous model). Same bits as `apply`.
+    public func applied(delta: [Float], to weights: [Float], state: State) -> (weights: [Float], state: State) {
+        precondition(delta.count == weights.count && state.momentum.count == weights.count)
+        let n = weights.count
+        /// A new array of `n` values, `value(i)` each, over raw buffers so the loop vectorises.
+        func fresh(_ a: [Float], _ b: [Float], _ value: (Float, Float) -> Float) -> [Float] {
+            [Float](unsafeUninitializedCapacity: n) { out, initialized in
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        for i in 0..<n { out[i] = value(a[i], b[i]) }
+                    }
+                }
+                initialized = n
+            }
+        }
+        switch self {
+        case let .fedAvg(lr):
+            return (fresh(weights, delta) { w, d in w + lr * d }, state)
+        case let .fedAvgM(lr, beta):
+            var next = state
+            next.momentum = fresh(state.momentum, delta) { m, d in beta * m + d }
+            return (fresh(weights, next.momentum) { w, m in w + lr * m }, next)
+        case .fedAdam:
+            var (w, next) = (weights, state)
+            apply(delta: delta, to: &w, state: &next)
+            return (w, next)
+        }
+    }
+
     /// Applies `delta` to `weights`, updating `state`.
     ///
     /// The loops run over raw buffers so they vectorise; each element sees the same IEEE

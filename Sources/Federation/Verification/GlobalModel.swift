@@ -27,10 +27,8 @@ public struct GlobalModel: Sendable {
     /// The next global model from an already averaged delta (the homomorphic path decrypts the
     /// integer sums and averages them with `Aggregator.mean`).
     public func applying(delta: [Float], config: FederatedTaskConfig) -> GlobalModel {
-        var next = self
-        config.serverOptimizer.apply(delta: delta, to: &next.parameters, state: &next.serverState)
-        next.round += 1
-        return next
+        let (parameters, state) = config.serverOptimizer.applied(delta: delta, to: parameters, state: serverState)
+        return GlobalModel(round: round + 1, parameters: parameters, serverState: state)
     }
 
     /// The model as a safetensors blob (PyTorch `state_dict` names, spec in the metadata): the
