@@ -494,11 +494,12 @@ public final class ConsensusNode {
         var candidates = mempool.transactions
         if let contributor {
             // A contributor may hand back transactions the mempool already holds (the updates
-            // its aggregate names); each goes in once.
+            // its aggregate names); each goes in once, and the new ones are verified on all cores.
             var seen = Set(candidates.map(\.hash))
-            for tx in contributor.transactions(forHeight: height, round: round, proposer: key, application: app)
-            where seen.insert(tx.hash).inserted {
-                if let verified = try? TransactionVerifier.verify(tx, maxBytes: app.limits.maxTransactionBytes) { candidates.append(verified) }
+            let added = contributor.transactions(forHeight: height, round: round, proposer: key, application: app)
+                .filter { seen.insert($0.hash).inserted }
+            for case .success(let verified) in TransactionVerifier.verifyAll(added.map(\.bytes), maxBytes: app.limits.maxTransactionBytes) {
+                candidates.append(verified)
             }
         }
         let savedValidators = app.domainValidators
