@@ -134,21 +134,33 @@ struct ServerOptimizerTests {
         #expect(w == [2.5])
     }
 
-    /// The out-of-place form nodes use gives the in-place form's bits and leaves its inputs.
-    @Test func appliedGivesApplysBitsAndKeepsItsInputs() {
+    /// Every element gets the documented formula's bits, computed here one scalar at a time,
+    /// and the inputs (a cached previous model) are left as they were.
+    @Test func appliedFollowsTheFormulasElementByElementAndKeepsItsInputs() {
         let n = 1_000
         let weights = (0..<n).map { Float(sin(Double($0))) }
         let delta = (0..<n).map { Float(cos(Double($0) * 0.7)) * 0.01 }
         var state = ServerOptimizer.State(count: n)
         state.momentum = (0..<n).map { Float($0 % 7) * 0.003 }
         state.variance = (0..<n).map { Float($0 % 5) * 0.0001 }
-        for opt in [ServerOptimizer.fedAvg(learningRate: 0.7), .fedAvgM(learningRate: 1, momentum: 0.9),
-                    .fedAdam(learningRate: 0.003, beta1: 0.9, beta2: 0.99, tau: 1e-3)] {
-            var (w, st) = (weights, state)
-            opt.apply(delta: delta, to: &w, state: &st)
+        let (lr, beta, b1, b2, tau): (Float, Float, Float, Float, Float) = (0.7, 0.9, 0.9, 0.99, 1e-3)
+        var expected: [(w: [Float], m: [Float], v: [Float])] = [([], [], []), ([], [], []), ([], [], [])]
+        for i in 0..<n {
+            let (w, d, m, v) = (weights[i], delta[i], state.momentum[i], state.variance[i])
+            expected[0].w.append(w + lr * d); expected[0].m.append(m); expected[0].v.append(v)
+            let mM = beta * m + d
+            expected[1].w.append(w + 1 * mM); expected[1].m.append(mM); expected[1].v.append(v)
+            let mA = b1 * m + (1 - b1) * d
+            let vA = b2 * v + (1 - b2) * d * d
+            expected[2].w.append(w + 0.003 * mA / (vA.squareRoot() + tau)); expected[2].m.append(mA); expected[2].v.append(vA)
+        }
+        let optimizers = [ServerOptimizer.fedAvg(learningRate: lr), .fedAvgM(learningRate: 1, momentum: beta),
+                          .fedAdam(learningRate: 0.003, beta1: b1, beta2: b2, tau: tau)]
+        for (opt, want) in zip(optimizers, expected) {
             let out = opt.applied(delta: delta, to: weights, state: state)
-            #expect(out.weights.map(\.bitPattern) == w.map(\.bitPattern), "\(opt)")
-            #expect(out.state == st, "\(opt)")
+            #expect(out.weights.map(\.bitPattern) == want.w.map(\.bitPattern), "\(opt)")
+            #expect(out.state.momentum.map(\.bitPattern) == want.m.map(\.bitPattern), "\(opt)")
+            #expect(out.state.variance.map(\.bitPattern) == want.v.map(\.bitPattern), "\(opt)")
             #expect(weights[1] == Float(sin(1.0)) && state.momentum[1] == 0.003)
         }
     }

@@ -28,6 +28,13 @@ struct PrefetchedUpdatesTests {
         return (home, try Blockstore(home: home))
     }
 
+    /// A worker busy until `gate` is signalled, so prefetches queue behind it.
+    static func heldWorker() -> (IdleWorker, DispatchSemaphore) {
+        let worker = IdleWorker(), gate = DispatchSemaphore(value: 0)
+        worker.submit { gate.wait() }
+        return (worker, gate)
+    }
+
     static func waitUntilSettled(_ cache: PrefetchedUpdates, _ source: CountingSource, reads: Int) async throws {
         for _ in 0..<500 where source.count < reads { try await Task.sleep(for: .milliseconds(2)) }
     }
@@ -91,9 +98,7 @@ struct PrefetchedUpdatesTests {
         let updates = (0..<3).map { Self.update(Int32(10 + $0), count: 1_000) }
         let cids = try updates.map { try store.put(bytes: [UInt8]($0.encoded())).root.description }
         let source = CountingSource(store)
-        let worker = IdleWorker()
-        let gate = DispatchSemaphore(value: 0)
-        worker.submit { gate.wait() }           // holds the worker until all three are queued
+        let (worker, gate) = Self.heldWorker()  // held until all three are queued
         let cache = PrefetchedUpdates(capacity: 2, worker: worker)
         for cid in cids { cache.prefetch(cid, from: source) }
         #expect(cache.count == 2)               // the first was evicted while still queued
@@ -111,9 +116,7 @@ struct PrefetchedUpdatesTests {
         let update = Self.update(21)
         let cid = try store.put(bytes: [UInt8](update.encoded())).root.description
         let source = CountingSource(store)
-        let worker = IdleWorker()
-        let gate = DispatchSemaphore(value: 0)
-        worker.submit { gate.wait() }
+        let (worker, gate) = Self.heldWorker()
         let cache = PrefetchedUpdates(worker: worker)
         cache.prefetch(cid, from: source)
         #expect(try cache.updates([cid], from: source) == [update])

@@ -498,9 +498,9 @@ public final class ConsensusNode {
             var seen = Set(candidates.map(\.hash))
             let added = contributor.transactions(forHeight: height, round: round, proposer: key, application: app)
                 .filter { seen.insert($0.hash).inserted }
-            for case .success(let verified) in TransactionVerifier.verifyAll(added.map(\.bytes), maxBytes: app.limits.maxTransactionBytes) {
-                candidates.append(verified)
-            }
+            let maxBytes = app.limits.maxTransactionBytes
+            candidates += TransactionVerifier.parallelMap(added.count) { try? TransactionVerifier.verify(added[$0], maxBytes: maxBytes) }
+                .compactMap { $0 }
         }
         let savedValidators = app.domainValidators
         if behaviour.contains(.skipDomainValidation) { app.domainValidators = savedValidators.filter { $0 is EvidenceValidator } }

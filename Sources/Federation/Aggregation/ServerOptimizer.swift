@@ -39,12 +39,15 @@ public enum ServerOptimizer: Sendable, Equatable, Codable, CustomStringConvertib
         }
     }
 
-    /// The weights and state after applying `delta`, written into new arrays in one pass (the
-    /// inputs are kept: a node caches the previous model). Same bits as `apply`.
+    /// The weights and state after applying `delta`, written into new arrays (the inputs are
+    /// kept: a node caches the previous model).
+    ///
+    /// The loops run over raw buffers so they vectorise; each element sees the same IEEE
+    /// operations in the same order as the formulas above, so every node gets the same bits.
     public func applied(delta: [Float], to weights: [Float], state: State) -> (weights: [Float], state: State) {
         precondition(delta.count == weights.count && state.momentum.count == weights.count)
         let n = weights.count
-        /// A new array of `n` values, `value(i)` each, over raw buffers so the loop vectorises.
+        /// A new array of `n` values, `value(i)` each, the inputs read through raw buffers.
         func fresh(_ a: [Float], _ b: [Float], _ value: (Float, Float) -> Float) -> [Float] {
             [Float](unsafeUninitializedCapacity: n) { out, initialized in
                 a.withUnsafeBufferPointer { a in
@@ -55,51 +58,23 @@ public enum ServerOptimizer: Sendable, Equatable, Codable, CustomStringConvertib
                 initialized = n
             }
         }
+        var next = state
         switch self {
         case let .fedAvg(lr):
             return (fresh(weights, delta) { w, d in w + lr * d }, state)
         case let .fedAvgM(lr, beta):
-            var next = state
             next.momentum = fresh(state.momentum, delta) { m, d in beta * m + d }
             return (fresh(weights, next.momentum) { w, m in w + lr * m }, next)
-        case .fedAdam:
-            var (w, next) = (weights, state)
-            apply(delta: delta, to: &w, state: &next)
-            return (w, next)
+        case let .fedAdam(lr, b1, b2, tau):
+            next.momentum = fresh(state.momentum, delta) { m, d in b1 * m + (1 - b1) * d }
+            next.variance = fresh(state.variance, delta) { v, d in b2 * v + (1 - b2) * d * d }
+            let step = fresh(next.momentum, next.variance) { m, v in lr * m / (v.squareRoot() + tau) }
+            return (fresh(weights, step) { w, s in w + s }, next)
         }
     }
 
-    /// Applies `delta` to `weights`, updating `state`.
-    ///
-    /// The loops run over raw buffers so they vectorise; each element sees the same IEEE
-    /// operations in the same order as the formulas above, so every node gets the same bits.
+    /// Applies `delta` to `weights` in place, updating `state` (`applied`).
     public func apply(delta: [Float], to weights: inout [Float], state: inout State) {
-        precondition(delta.count == weights.count && state.momentum.count == weights.count)
-        let n = weights.count
-        delta.withUnsafeBufferPointer { d in
-            weights.withUnsafeMutableBufferPointer { w in
-                switch self {
-                case let .fedAvg(lr):
-                    for i in 0..<n { w[i] += lr * d[i] }
-                case let .fedAvgM(lr, beta):
-                    state.momentum.withUnsafeMutableBufferPointer { m in
-                        for i in 0..<n {
-                            m[i] = beta * m[i] + d[i]
-                            w[i] += lr * m[i]
-                        }
-                    }
-                case let .fedAdam(lr, b1, b2, tau):
-                    state.momentum.withUnsafeMutableBufferPointer { m in
-                        state.variance.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n {
-                                m[i] = b1 * m[i] + (1 - b1) * d[i]
-                                v[i] = b2 * v[i] + (1 - b2) * d[i] * d[i]
-                                w[i] += lr * m[i] / (v[i].squareRoot() + tau)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (weights, state) = applied(delta: delta, to: weights, state: state)
     }
 }
