@@ -20,9 +20,13 @@ public struct UnixFSImporter: Sendable {
     /// Threads that hash leaves, the calling thread included.
     public var workerCount: Int
 
+    /// The active cores, read once (on Linux each read of `activeProcessorCount` opens the
+    /// cgroup's CPU quota files, and an importer is made for every CID).
+    public static let defaultWorkerCount = ProcessInfo.processInfo.activeProcessorCount
+
     public init(
         options: ImportOptions = .kuboDefault,
-        workerCount: Int = ProcessInfo.processInfo.activeProcessorCount
+        workerCount: Int = UnixFSImporter.defaultWorkerCount
     ) {
         self.options = options
         self.workerCount = max(1, workerCount)

@@ -112,7 +112,7 @@ public struct PaillierPublicKey: Sendable, Hashable {
     ///   and coprime to n.
     public func ciphertexts(_ values: [GMPInteger]) throws(PaillierError) -> [PaillierCiphertext] {
         let inRange = values.allSatisfy { $0.signum > 0 && $0 < nSquared }
-        let chunks = min(values.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let chunks = min(values.count, 4 * ParallelMap.coreCount)
         let units = inRange && ParallelMap.map(count: chunks) { chunk -> Bool in
             let product = GMPInteger(1)
             for index in (chunk * values.count / chunks)..<((chunk + 1) * values.count / chunks) {

@@ -3,13 +3,16 @@ import Foundation
 
 /// Runs independent, expensive per-element work (encryptions, decryptions) on every core.
 enum ParallelMap {
+    /// The active cores, read once (on Linux each read opens the cgroup's CPU quota files).
+    static let coreCount = ProcessInfo.processInfo.activeProcessorCount
+
     /// `(0..<count).map(transform)`, computed in contiguous chunks on all active cores.
     ///
     /// Chunks are large (count / (4 × cores)) so that scheduling costs nothing next to a
     /// modular exponentiation, yet small enough that one slow chunk does not idle a core.
     static func map<T: Sendable>(
         count: Int,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        threads: Int = ParallelMap.coreCount,
         _ transform: @Sendable (Int) -> T
     ) -> [T] {
         if count == 0 { return [] }

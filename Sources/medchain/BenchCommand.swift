@@ -14,6 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
             ConsensusSimBenchCommand.self,
             // bench: store
             CIDBenchCommand.self,
+            // bench: federation
+            AggregationBenchCommand.self,
             // bench: privacy
             // bench: node
             ConsensusNetworkBenchCommand.self,

@@ -18,6 +18,7 @@ struct CSVWriterTests {
         let data = LabeledData(features: Tensor(shape: [4, 2], storage: values), labels: [1, 0, 1, 1], classCount: 2)
         let bytes = CSVWriter.csv(data, featureNames: ["f1", "f 2"], labelName: "outcome", classNames: ["benign", "malignant"])
         let path = Fixtures.temporaryPath("table.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let reloaded = try CSVDataset.load(contentsOf: path, options: .init(labelColumn: "outcome", testFraction: 0,
                                                                             validationFraction: 0, standardizes: false))

@@ -4,20 +4,55 @@ import Testing
 /// The packed integer kernels against element-by-element arithmetic written out here, on
 /// lengths that leave a ragged tail after the vector width and on the extreme values.
 struct FixedPointKernelsTests {
-    @Test(arguments: [0, 1, 7, 33, 4099])
-    func accumulateAddsExactWeightedProducts(count: Int) {
-        var rng = SeededGenerator(seed: UInt64(count) + 1)
-        var values = (0..<count).map { _ in Int32(truncatingIfNeeded: rng.next()) >> 1 }
-        if count > 2 { values[0] = Int32.max >> 1; values[1] = -(Int32.max >> 1) }
-        let weight: Int32 = 1 << 24
-        var sum = (0..<count).map { Int64($0) - 5 }
-        let expected = sum.indices.map { sum[$0] + Int64(weight) * Int64(values[$0]) }
-        values.withUnsafeBufferPointer { v in
-            sum.withUnsafeMutableBufferPointer { s in
-                if count > 0 { FixedPointKernels.accumulate(v.baseAddress!, weight: weight, into: s.baseAddress!, count: count) }
-            }
+    /// Σₖ wₖ·vₖ[i] in exact integers, then the scalar formula's two roundings.
+    static func weightedMeanByFormula(_ values: [[Int32]], _ weights: [Int32], divisor: Double, step: Double) -> [Float] {
+        (0..<(values.first?.count ?? 0)).map { i in
+            let sum = values.indices.reduce(Int64(0)) { $0 + Int64(weights[$1]) * Int64(values[$1][i]) }
+            return Float(Double(sum) / divisor * step)
         }
-        #expect(sum == expected)
+    }
+
+    static func weightedMean(_ values: [[Int32]], _ weights: [Int32], divisor: Double, step: Double) -> [Float] {
+        let count = values[0].count
+        var out = [Float](repeating: .nan, count: count)
+        var pointers: [UnsafePointer<Int32>] = []
+        func nest(_ k: Int) {
+            guard k < values.count else {
+                out.withUnsafeMutableBufferPointer { o in
+                    FixedPointKernels.weightedMean(pointers, weights: weights, terms: values.count, divisor: divisor, step: step,
+                                                   into: o.baseAddress!, count: count)
+                }
+                return
+            }
+            values[k].withUnsafeBufferPointer { pointers.append($0.baseAddress!); nest(k + 1) }
+        }
+        nest(0)
+        return out
+    }
+
+    @Test(arguments: [1, 7, 33, 511, 512, 513, 4099])
+    func weightedMeanMatchesTheScalarFormula(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(count) + 1)
+        // 16-bit levels and sample counts as the federation sends them, with the extremes.
+        var values = (0..<4).map { _ in (0..<count).map { _ in Int32(truncatingIfNeeded: rng.next() % 65535) - 32767 } }
+        values[0][0] = 32767; values[1][0] = 32767; values[2][0] = 32767; values[3][0] = 32767
+        if count > 1 { for k in 0..<4 { values[k][count - 1] = -32767 } }
+        let weights: [Int32] = [26, 159, 227, 1 << 24]
+        let divisor = Double(weights.reduce(Int64(0)) { $0 + Int64($1) }), step = 0.25 / 32767
+        let out = Self.weightedMean(values, weights, divisor: divisor, step: step)
+        let expected = Self.weightedMeanByFormula(values, weights, divisor: divisor, step: step)
+        #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    /// Sums past 2⁵¹ (not reachable with the federation's bounds) take the scalar conversion,
+    /// which rounds them to the nearest double as `Double(_:)` does.
+    @Test func weightedMeanOfHugeSumsRoundsAsTheScalarConversion() {
+        let values: [[Int32]] = [[Int32.max, Int32.min, 3, Int32.max], [Int32.max, Int32.min, -1, 1]]
+        let weights: [Int32] = [Int32.max, Int32.max]
+        let out = Self.weightedMean(values, weights, divisor: 3, step: 1e-9)
+        let expected = Self.weightedMeanByFormula(values, weights, divisor: 3, step: 1e-9)
+        #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(Int64(Int32.max) * Int64(Int32.max) * 2 > Int64(1) << 51)
     }
 
     @Test func widen16SignExtendsUnalignedLittleEndianValuesAndFindsTheRange() {

@@ -81,32 +81,30 @@ public enum Aggregator {
     static func weightedMean(_ updates: [WeightedUpdate], codec: FixedPointCodec, count: Int) -> [Float] {
         if updates.allSatisfy({ $0.update.indices == nil }) {
             // Dense updates (the common case): one weight total for every coordinate. Same
-            // arithmetic as `mean` below, without the per-coordinate denominators.
-            // The exact Int64 sums are formed a block at a time in a small buffer that stays in
-            // cache, instead of a whole-model array.
-            // Each core takes a contiguous run of coordinates (whole blocks); every coordinate
-            // gets the same integer sum and the same two roundings whichever core forms it.
+            // arithmetic as `mean` below, without the per-coordinate denominators; the kernel
+            // forms the exact Int64 sums a few hundred coordinates at a time, in cache.
+            // Each core takes a contiguous run of coordinates; every coordinate gets the same
+            // integer sum and the same two roundings whichever core forms it.
             let total = updates.reduce(Int64(0)) { $0 + Int64($1.sampleCount) }
             let step = codec.step, divisor = Double(total)
-            let block = 4096
-            let parts = Parallel.ranges(count, parts: count >= 16 * block ? Parallel.coreCount : 1, alignment: block)
+            // The bounds above rule out overflow and make each weight a 32-bit integer.
+            let weights = updates.map { Int32($0.sampleCount) }
+            let unit = 4096
+            let parts = Parallel.ranges(count, parts: count >= 16 * unit ? Parallel.coreCount : 1, alignment: unit)
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
                 nonisolated(unsafe) let output = out.baseAddress!
-                Parallel.forEach(parts.count) { p in
-                    let sum = UnsafeMutablePointer<Int64>.allocate(capacity: block)
-                    defer { sum.deallocate() }
-                    for start in stride(from: parts[p].lowerBound, to: parts[p].upperBound, by: block) {
-                        let end = min(start + block, parts[p].upperBound)
-                        sum.update(repeating: 0, count: end - start)
-                        for u in updates {
-                            // The bounds above rule out overflow and make the weight a
-                            // 32-bit integer; the kernel multiplies packed 32-bit integers.
-                            u.update.values.withUnsafeBufferPointer { v in
-                                FixedPointKernels.accumulate(v.baseAddress! + start, weight: Int32(u.sampleCount),
-                                                             into: sum, count: end - start)
+                withBasePointers(updates.map(\.update.values)) { pointers in
+                    nonisolated(unsafe) let pointers = pointers
+                    Parallel.forEach(parts.count) { p in
+                        let range = parts[p]
+                        let shifted = pointers.map { $0 + range.lowerBound }
+                        shifted.withUnsafeBufferPointer { shifted in
+                            weights.withUnsafeBufferPointer { weights in
+                                FixedPointKernels.weightedMean(shifted.baseAddress!, weights: weights.baseAddress!,
+                                                               terms: shifted.count, divisor: divisor, step: step,
+                                                               into: output + range.lowerBound, count: range.count)
                             }
                         }
-                        for i in start..<end { output[i] = Float(Double(sum[i - start]) / divisor * step) }
                     }
                 }
                 initialized = count
@@ -201,4 +199,18 @@ public enum Aggregator {
         let order = (0..<n).sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
         return Array(order.prefix(max(1, min(m, n)))).sorted()
     }
+}
+
+/// Calls `body` with the base address of each array, all valid for the call's duration.
+func withBasePointers<R>(_ arrays: [[Int32]], _ body: ([UnsafePointer<Int32>]) throws -> R) rethrows -> R {
+    func nest(_ index: Int, _ collected: inout [UnsafePointer<Int32>]) throws -> R {
+        guard index < arrays.count else { return try body(collected) }
+        return try arrays[index].withUnsafeBufferPointer { buffer in
+            collected.append(buffer.baseAddress!)
+            return try nest(index + 1, &collected)
+        }
+    }
+    var collected: [UnsafePointer<Int32>] = []
+    collected.reserveCapacity(arrays.count)
+    return try nest(0, &collected)
 }

@@ -42,34 +42,76 @@ public enum ServerOptimizer: Sendable, Equatable, Codable, CustomStringConvertib
     /// The weights and state after applying `delta`, written into new arrays (the inputs are
     /// kept: a node caches the previous model).
     ///
-    /// The loops run over raw buffers so they vectorise; each element sees the same IEEE
-    /// operations in the same order as the formulas above, so every node gets the same bits.
+    /// One pass over raw buffers writes every output array, so the loop vectorises and each
+    /// input is read once; each element sees the same IEEE operations in the same order as the
+    /// formulas above, so every node gets the same bits.
     public func applied(delta: [Float], to weights: [Float], state: State) -> (weights: [Float], state: State) {
         precondition(delta.count == weights.count && state.momentum.count == weights.count)
         let n = weights.count
-        /// A new array of `n` values, `value(i)` each, the inputs read through raw buffers.
-        func fresh(_ a: [Float], _ b: [Float], _ value: (Float, Float) -> Float) -> [Float] {
-            [Float](unsafeUninitializedCapacity: n) { out, initialized in
-                a.withUnsafeBufferPointer { a in
-                    b.withUnsafeBufferPointer { b in
-                        for i in 0..<n { out[i] = value(a[i], b[i]) }
-                    }
-                }
-                initialized = n
-            }
-        }
-        var next = state
         switch self {
         case let .fedAvg(lr):
-            return (fresh(weights, delta) { w, d in w + lr * d }, state)
+            let next = fresh(n) { w in
+                weights.withUnsafeBufferPointer { old in
+                    delta.withUnsafeBufferPointer { d in
+                        for i in 0..<n { w[i] = old[i] + lr * d[i] }
+                    }
+                }
+            }
+            return (next, state)
         case let .fedAvgM(lr, beta):
-            next.momentum = fresh(state.momentum, delta) { m, d in beta * m + d }
-            return (fresh(weights, next.momentum) { w, m in w + lr * m }, next)
+            var momentum: [Float] = []
+            let next = fresh(n) { w in
+                momentum = fresh(n) { m in
+                    weights.withUnsafeBufferPointer { old in
+                        state.momentum.withUnsafeBufferPointer { oldM in
+                            delta.withUnsafeBufferPointer { d in
+                                for i in 0..<n {
+                                    let mi = beta * oldM[i] + d[i]
+                                    m[i] = mi
+                                    w[i] = old[i] + lr * mi
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var nextState = state
+            nextState.momentum = momentum
+            return (next, nextState)
         case let .fedAdam(lr, b1, b2, tau):
-            next.momentum = fresh(state.momentum, delta) { m, d in b1 * m + (1 - b1) * d }
-            next.variance = fresh(state.variance, delta) { v, d in b2 * v + (1 - b2) * d * d }
-            let step = fresh(next.momentum, next.variance) { m, v in lr * m / (v.squareRoot() + tau) }
-            return (fresh(weights, step) { w, s in w + s }, next)
+            var momentum: [Float] = [], variance: [Float] = []
+            let next = fresh(n) { w in
+                momentum = fresh(n) { m in
+                    variance = fresh(n) { v in
+                        weights.withUnsafeBufferPointer { old in
+                            state.momentum.withUnsafeBufferPointer { oldM in
+                                state.variance.withUnsafeBufferPointer { oldV in
+                                    delta.withUnsafeBufferPointer { d in
+                                        for i in 0..<n {
+                                            let mi = b1 * oldM[i] + (1 - b1) * d[i]
+                                            let vi = b2 * oldV[i] + (1 - b2) * d[i] * d[i]
+                                            m[i] = mi
+                                            v[i] = vi
+                                            w[i] = old[i] + lr * mi / (vi.squareRoot() + tau)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var nextState = state
+            (nextState.momentum, nextState.variance) = (momentum, variance)
+            return (next, nextState)
+        }
+    }
+
+    /// A new array of `n` values that `fill` writes through a raw buffer.
+    private func fresh(_ n: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+        [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            fill(buffer)
+            initialized = n
         }
     }
 

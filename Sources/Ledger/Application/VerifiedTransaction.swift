@@ -38,12 +38,16 @@ public enum TransactionVerifier {
         }
     }
 
+    /// The active cores, read once: on Linux `activeProcessorCount` reads the cgroup's CPU
+    /// quota files on every call, and `parallelMap` runs for every block.
+    static let coreCount = ProcessInfo.processInfo.activeProcessorCount
+
     /// Maps `0..<count` in parallel across the cores (chunks of up to 32 items, at least four
     /// per core when there are few, claimed dynamically so a core that finishes early takes
     /// more), keeping results in order. A block of a few signatures (≈ 50 µs each) is split too.
     public static func parallelMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
         guard count > 0 else { return [] }
-        let chunk = max(1, min(32, count / (4 * ProcessInfo.processInfo.activeProcessorCount)))
+        let chunk = max(1, min(32, count / (4 * coreCount)))
         let chunks = (count + chunk - 1) / chunk
         let results = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
         // Each chunk writes a disjoint range of `results`, so unsynchronised writes are safe.
