@@ -46,14 +46,30 @@ public struct UnixFSImporter: Sendable {
     /// Builds the DAG of bytes already in memory, handing every block to `sink` when one is
     /// given; the in-memory counterpart of `importFile(from:into:)`.
     public func importBytes(_ bytes: UnsafeRawBufferPointer, into sink: (any BlockSink)?) throws -> ImportResult {
-        guard bytes.count > 0 else { return try Self.emptyFile(options: options, into: sink) }
-        let batch = batchChunks * options.chunkSize
+        try importPieces([bytes], into: sink)
+    }
+
+    /// The root CID of the concatenation of `pieces`, each hashed where it lies: a file that
+    /// exists in memory as a few separate buffers (a header and a large array) needs no copy
+    /// into one. Every piece but the last must be a whole number of chunks long, so that no
+    /// chunk spans two pieces.
+    public func cid(ofPieces pieces: [UnsafeRawBufferPointer]) throws -> CID {
+        try importPieces(pieces, into: nil).root
+    }
+
+    private func importPieces(_ pieces: [UnsafeRawBufferPointer], into sink: (any BlockSink)?) throws -> ImportResult {
+        let chunk = options.chunkSize
+        precondition(pieces.dropLast().allSatisfy { $0.count % chunk == 0 }, "only the last piece may end inside a chunk")
+        guard pieces.contains(where: { $0.count > 0 }) else { return try Self.emptyFile(options: options, into: sink) }
+        let batch = batchChunks * chunk
         var dag = DAGAssembly(options: options, sink: sink)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + batch, bytes.count)
-            try dag.add(hashLeaves(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), sink: sink) {})
-            offset = end
+        for bytes in pieces {
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + batch, bytes.count)
+                try dag.add(hashLeaves(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), sink: sink) {})
+                offset = end
+            }
         }
         return try dag.finish()
     }

@@ -120,6 +120,24 @@ struct GoldenCIDTests {
         }
     }
 
+    /// A file held as separate buffers (whole chunks, then the rest) gets Kubo's CID, from
+    /// one piece, from a one-chunk head and the rest, or from several pieces and empty ones.
+    @Test(arguments: vectors.filter { $0.size > chunk && $0.size <= 10 * chunk + 12345 })
+    func piecesGetTheCIDOfTheirConcatenation(_ vector: Vector) throws {
+        var source = DeterministicBytes(seed: 1, count: vector.size)
+        var bytes = [UInt8](repeating: 0, count: vector.size)
+        _ = try bytes.withUnsafeMutableBytes { try source.readFully(into: $0) }
+        let splits: [[Int]] = [[], [Self.chunk], [0, Self.chunk, 3 * Self.chunk].filter { $0 < vector.size }]
+        for cuts in splits {
+            let cid = try bytes.withUnsafeBytes { raw in
+                let bounds = cuts + [vector.size]
+                let pieces = zip([0] + cuts, bounds).map { UnsafeRawBufferPointer(rebasing: raw[$0..<$1]) }
+                return try UnixFSImporter().cid(ofPieces: pieces)
+            }
+            #expect(cid.description == vector.v0, "cut at \(cuts)")
+        }
+    }
+
     @Test func inMemoryImportStoresTheBlocksAStreamImportStores() throws {
         let size = 10 * Self.chunk + 12345
         var source = DeterministicBytes(seed: 1, count: size)

@@ -87,6 +87,9 @@ public final class ConsensusNode {
     let transport: any ConsensusTransport
     let timers: any ConsensusTimers
     let wal: WriteAheadLog
+    /// Signatures this node has verified. Its own, not the process's: nodes simulated in one
+    /// process stand for separate machines, and each must check every message itself.
+    let signatures = SignatureCache(capacity: 1 << 14)
     private var proposals: [UInt32: ProposalMessage] = [:]
     private var verdicts: [UInt32: ProposalVerdict] = [:]
     /// Votes by slot; more than one only from an equivocator (see `RoundStateMachine`).
@@ -293,7 +296,7 @@ public final class ConsensusNode {
             return
         }
         guard signed.proposer == machine.proposer(round: signed.round) else { throw .notProposer(signed.proposer, round: signed.round) }
-        guard proposal.isAuthentic(chainID: chainID) else { throw .badSignature("proposal for height \(signed.height) round \(signed.round)") }
+        guard proposal.isAuthentic(chainID: chainID, cache: signatures) else { throw .badSignature("proposal for height \(signed.height) round \(signed.round)") }
         if let existing = proposals[signed.round] {
             if existing != proposal { log("ignoring a second, different proposal of \(signed.proposer.shortHex)… for round \(signed.round)") }
             return
@@ -332,7 +335,7 @@ public final class ConsensusNode {
             ignored += 1                      // a re-sent copy of a vote already counted
             return
         }
-        guard vote.hasValidSignature(chainID: chainID) else { throw .badSignature("\(vote.type) of \(vote.validator.shortHex)…") }
+        guard vote.hasValidSignature(chainID: chainID, cache: signatures) else { throw .badSignature("\(vote.type) of \(vote.validator.shortHex)…") }
         if vote.height != height {
             try noteOtherHeight(vote.height, bytes: bytes, from: peer)
             return

@@ -1,9 +1,12 @@
 import Foundation
 import Ledger
 
-/// Remembers signatures already verified in this process, so a vote that arrives again
-/// (gossip re-sends, relays, equivocation proofs re-checked in every block that carries
-/// them) costs a hash lookup instead of an Ed25519 verification.
+/// Remembers signatures already verified, so a vote that arrives again (gossip re-sends,
+/// relays, equivocation proofs re-checked in every block that carries them) costs a hash
+/// lookup instead of an Ed25519 verification.
+///
+/// Each `ConsensusNode` keeps its own, for the messages it receives: nodes simulated in one
+/// process must not vouch for each other's checks. `shared` serves the rest of a process.
 ///
 /// Keyed by SHA-256 of `key ‖ signature ‖ message`; only successes are stored, so a miss is
 /// always re-verified. Bounded: cleared when it reaches `capacity` entries.

@@ -34,8 +34,9 @@ public struct SignedProposal: Hashable, Sendable {
         return writer.bytes
     }
 
-    public func hasValidSignature(chainID: String) -> Bool {
-        SignatureCache.shared.isValid(signature, by: proposer, for: SignedProposal.signBytes(
+    /// - Parameter cache: where verified signatures are remembered (a node passes its own).
+    public func hasValidSignature(chainID: String, cache: SignatureCache = .shared) -> Bool {
+        cache.isValid(signature, by: proposer, for: SignedProposal.signBytes(
             chainID: chainID, height: height, round: round, polRound: polRound, blockID: blockID, attachmentsHash: attachmentsHash))
     }
 }
@@ -95,10 +96,10 @@ public struct ProposalMessage: Hashable, Sendable {
     }
 
     /// Signature valid, block hashing to the signed ID, attachments matching the signed hash.
-    public func isAuthentic(chainID: String) -> Bool {
+    public func isAuthentic(chainID: String, cache: SignatureCache = .shared) -> Bool {
         signed.blockID == block.id && signed.height == block.height
             && signed.attachmentsHash == ProposalMessage.attachmentsHash(accused)
-            && signed.hasValidSignature(chainID: chainID)
+            && signed.hasValidSignature(chainID: chainID, cache: cache)
     }
 
     public var accusedProposal: AccusedProposal { AccusedProposal(signed: signed, block: block) }

@@ -60,8 +60,9 @@ public struct SignedVote: Hashable, Sendable {
                           signature: key.sign(bytes))
     }
 
-    public func hasValidSignature(chainID: String) -> Bool {
-        SignatureCache.shared.isValid(signature, by: validator, for: SignedVote.signBytes(
+    /// - Parameter cache: where verified signatures are remembered (a node passes its own).
+    public func hasValidSignature(chainID: String, cache: SignatureCache = .shared) -> Bool {
+        cache.isValid(signature, by: validator, for: SignedVote.signBytes(
             chainID: chainID, type: type, height: height, round: round, blockID: blockID))
     }
 

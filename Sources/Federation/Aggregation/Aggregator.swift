@@ -39,7 +39,10 @@ public enum Aggregator {
     /// All updates must share one codec and parameter count. Integer sums are exact (`Int64`);
     /// the only rounding is the final division and conversion to `Float`, done in the same order
     /// on every machine.
-    public static func aggregate(_ updates: [WeightedUpdate], rule: AggregationRule) throws(AggregationError) -> AggregateResult {
+    /// - Parameter workers: threads for the FedAvg sum (1 keeps it on the calling thread, as
+    ///   work at idle priority must be); the result is the same for any number.
+    public static func aggregate(_ updates: [WeightedUpdate], rule: AggregationRule,
+                                 workers: Int = Parallel.coreCount) throws(AggregationError) -> AggregateResult {
         guard let first = updates.first else { throw AggregationError("no updates to aggregate") }
         let codec = first.update.codec, count = first.update.parameterCount
         for u in updates {
@@ -56,7 +59,8 @@ public enum Aggregator {
         }
         switch rule {
         case .fedAvg:
-            return AggregateResult(delta: weightedMean(updates, codec: codec, count: count), included: Array(updates.indices))
+            return AggregateResult(delta: weightedMean(updates, codec: codec, count: count, workers: workers),
+                                   included: Array(updates.indices))
         case .median:
             return AggregateResult(delta: orderStatistic(updates, codec: codec, count: count, trim: nil),
                                    included: Array(updates.indices))
@@ -73,12 +77,13 @@ public enum Aggregator {
             }
             let chosen = krumSelection(updates.map { $0.update.denseValues() }, byzantine: f, selected: m ?? (n - f))
             let kept = chosen.map { updates[$0] }
-            return AggregateResult(delta: weightedMean(kept, codec: codec, count: count), included: chosen)
+            return AggregateResult(delta: weightedMean(kept, codec: codec, count: count, workers: workers), included: chosen)
         }
     }
 
     /// Σ n_k q_k / Σ n_k per coordinate, over the hospitals that sent the coordinate.
-    static func weightedMean(_ updates: [WeightedUpdate], codec: FixedPointCodec, count: Int) -> [Float] {
+    static func weightedMean(_ updates: [WeightedUpdate], codec: FixedPointCodec, count: Int,
+                             workers: Int = Parallel.coreCount) -> [Float] {
         if updates.allSatisfy({ $0.update.indices == nil }) {
             // Dense updates (the common case): one weight total for every coordinate. Same
             // arithmetic as `mean` below, without the per-coordinate denominators; the kernel
@@ -90,7 +95,7 @@ public enum Aggregator {
             // The bounds above rule out overflow and make each weight a 32-bit integer.
             let weights = updates.map { Int32($0.sampleCount) }
             let unit = 4096
-            let parts = Parallel.ranges(count, parts: count >= 16 * unit ? Parallel.coreCount : 1, alignment: unit)
+            let parts = Parallel.ranges(count, parts: count >= 16 * unit ? workers : 1, alignment: unit)
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
                 nonisolated(unsafe) let output = out.baseAddress!
                 withBasePointers(updates.map(\.update.values)) { pointers in

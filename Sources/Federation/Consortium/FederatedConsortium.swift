@@ -127,6 +127,17 @@ public final class FederatedConsortium {
         }
     }
 
+    /// Tells every node that a round's updates are all submitted: each computes, at idle
+    /// priority, the aggregate of all of them (`AggregateVerifier.speculate`), which its check
+    /// of the master's block uses if the block names exactly those updates.
+    func speculate(task: Hash256, round: UInt32, config: FederatedTaskConfig, previousModelCID: String?,
+                   updates: [(cid: String, sampleCount: UInt64)]) {
+        for peer in hospitals {
+            verifiers[peer.key.publicKey]?.speculate(task: task, round: round, config: config,
+                                                     previousModelCID: previousModelCID, updates: updates)
+        }
+    }
+
     /// Commits everything queued; returns the committed blocks.
     @discardableResult
     func commit() throws -> [OrderedBlock] {

@@ -85,9 +85,9 @@ public final class FederatedTaskRun: AggregateContributor {
         var included: [Int]
         var reasons: [String: String]
         var reputation: [String: Int64]
-        /// The plaintext model's blob, written to the master's store once the block commits
-        /// (nil when it was stored before proposing: a homomorphic model).
-        var blob: [UInt8]?
+        /// Whether the model still has to be written to the master's store once the block
+        /// commits (false when it was stored before proposing: a homomorphic model).
+        var writeOnCommit: Bool
         var master: HospitalNode
     }
 
@@ -211,6 +211,17 @@ public final class FederatedTaskRun: AggregateContributor {
         // What is left of the uploads once the last hospital has trained: mostly the last
         // one's store write.
         let submissions = try consortium.timing.measure(\.store) { try uploads.results() }
+        // Every node now holds the round's updates: each computes their aggregate at idle
+        // priority while the master checks them, so its check of the master's block is
+        // usually a CID comparison (`AggregateVerifier.speculate`).
+        if homomorphic == nil {
+            let previous = r == 0 ? nil : consortium.state.aggregate(RoundKey(task: taskID, round: UInt32(r - 1)))?.modelCID
+            consortium.speculate(task: taskID, round: UInt32(r), config: config, previousModelCID: previous,
+                                 updates: submissions.compactMap { s in
+                                     guard case .submitUpdate(let u) = s.tx.transaction.payload else { return nil }
+                                     return (u.updateCID, u.sampleCount)
+                                 })
+        }
 
         // 2. A master — the proposer of the next block — aggregates, and its block carries the
         //    round's updates and the aggregate together; every validator re-checks it.
@@ -230,9 +241,9 @@ public final class FederatedTaskRun: AggregateContributor {
         // The committed model goes into its master's store while the hospitals evaluate it
         // (see `modelBlob`); the round ends once it is durable.
         let write = UploadPipeline<String>()
-        if let blob = outcome.blob {
-            let store = outcome.master.store
-            write.add { try store.put(bytes: blob).root.description }
+        if outcome.writeOnCommit {
+            let (store, model, spec) = (outcome.master.store, outcome.model, config.modelSpec)
+            write.add { try store.put(bytes: model.blob(spec: spec)).root.description }
         }
         let masterKey = blocks.last { $0.block.block.transactions.contains { Hash256.sha256($0) == committed.txHash } }?.proposer
         let names = Dictionary(uniqueKeysWithValues: nodes.map { ($0.key.publicKey, $0.name) })
@@ -365,7 +376,7 @@ public final class FederatedTaskRun: AggregateContributor {
             // The attack: commit a model that is not the aggregate of the named updates.
             for i in stride(from: 0, to: next.parameters.count, by: 97) { next.parameters[i] += 0.05 }
         }
-        let (modelCID, blob) = try modelBlob(next, metadata: modelMetadata, master: master)
+        let (modelCID, writeOnCommit) = try storeOrHash(next, metadata: modelMetadata, master: master)
         let commit = sign(.commitAggregate(CommitAggregate(
             task: taskID, round: UInt32(r), updates: included.map { submissions[$0].tx.hash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
@@ -375,25 +386,27 @@ public final class FederatedTaskRun: AggregateContributor {
             consortium.verifiers[master.key.publicKey]?.recordOwnAggregate(commit.hash, model: next, cid: modelCID)
         }
         proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation,
-                                      blob: blob, master: master)
+                                      writeOnCommit: writeOnCommit, master: master)
         return txs
     }
 
-    /// The CID of the master's new model and, for a plaintext model, the blob to store once
-    /// the block that names it commits.
+    /// The CID of the master's new model, and whether it is still to be written once the block
+    /// that names it commits.
     ///
     /// A plaintext model is derived data: every validator recomputes it from the update blobs
-    /// the hospitals have already stored. So the master proposes as soon as it knows the CID,
-    /// and only the committed model is written, after consensus, while the hospitals evaluate
-    /// it (`runRound` waits for the write before the round ends). Consensus then does not
-    /// share the cores with the write, and a proposal the validators refuse leaves no blob
-    /// behind. A homomorphic model is stored first, since validators read the encrypted and
-    /// decrypted sums' CIDs from its metadata.
-    func modelBlob(_ model: GlobalModel, metadata: [String: String], master: HospitalNode) throws -> (cid: String, blob: [UInt8]?) {
+    /// the hospitals have already stored. So the master proposes as soon as it knows the CID
+    /// (hashed without encoding the blob), and only the committed model is encoded and
+    /// written, after consensus, while the hospitals evaluate it (`runRound` waits for the
+    /// write before the round ends). Consensus then does not share the cores with the write,
+    /// and a proposal the validators refuse leaves no blob behind. A homomorphic model is
+    /// stored first, since validators read the encrypted and decrypted sums' CIDs from its
+    /// metadata.
+    func storeOrHash(_ model: GlobalModel, metadata: [String: String], master: HospitalNode) throws -> (cid: String, writeOnCommit: Bool) {
         try consortium.timing.measure(\.store) {
-            let blob = try model.blob(spec: config.modelSpec, metadata: metadata)
-            guard homomorphic == nil else { return (try master.store.put(bytes: blob).root.description, nil) }
-            return (try GlobalModel.cid(ofBlob: blob), blob)
+            guard homomorphic == nil else {
+                return (try master.store.put(bytes: model.blob(spec: config.modelSpec, metadata: metadata)).root.description, false)
+            }
+            return (try model.cid(spec: config.modelSpec, metadata: metadata), true)
         }
     }
 

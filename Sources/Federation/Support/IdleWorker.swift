@@ -14,10 +14,14 @@ final class IdleWorker: @unchecked Sendable {
     /// One per process: the jobs are small, and one thread keeps them off the other cores.
     static let shared = IdleWorker()
 
+    /// Whether the thread drops to idle priority (tests that wait for a job turn it off).
+    let idlePriority: Bool
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var jobs: [@Sendable () -> Void] = []
     private var started = false
+
+    init(idlePriority: Bool = true) { self.idlePriority = idlePriority }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
@@ -39,7 +43,7 @@ final class IdleWorker: @unchecked Sendable {
         // SCHED_IDLE is 5 in Linux's <sched.h>; Glibc does not export it without _GNU_SOURCE.
         let schedIdle: Int32 = 5
         var parameters = sched_param(sched_priority: 0)
-        _ = sched_setscheduler(0, schedIdle, &parameters)
+        if idlePriority { _ = sched_setscheduler(0, schedIdle, &parameters) }
         #endif
         while true {
             condition.lock()

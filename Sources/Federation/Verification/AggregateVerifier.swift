@@ -22,9 +22,17 @@ public final class AggregateVerifier: DomainValidator {
     /// at admission, again while proposing and again while staging the block does the work once.
     let verified = Mutex<Set<Hash256>>([])
     /// Update blobs fetched and decoded as soon as this node learns of them.
-    let prefetched = PrefetchedUpdates()
+    let prefetched: PrefetchedUpdates
+    /// Plaintext aggregates computed ahead of their proposal (`speculate`).
+    let speculations = Mutex(SpeculativeAggregates())
 
-    public init(blobs: any BlobSource) { self.blobs = blobs }
+    public convenience init(blobs: any BlobSource) { self.init(blobs: blobs, worker: .shared) }
+
+    /// - Parameter worker: runs prefetches and speculative aggregates (tests pass their own).
+    init(blobs: any BlobSource, worker: IdleWorker) {
+        self.blobs = blobs
+        prefetched = PrefetchedUpdates(worker: worker)
+    }
 
     public func validate(_ transaction: SignedTransaction, context: DomainValidationContext) throws {
         if case .submitUpdate(let update) = transaction.transaction.payload {
@@ -39,9 +47,14 @@ public final class AggregateVerifier: DomainValidator {
         if verified.withLock({ $0.contains(transaction.hash) }) { return }
         guard let task = context.state.task(aggregate.task) else { return }  // the ledger reports it
         let config = try FederatedTaskConfig(publishTask: task.spec)
-        let recomputed = try model(after: Int(aggregate.round) + 1, task: aggregate.task, config: config,
+        let recomputed: GlobalModel, cid: String
+        if let hit = speculated(aggregate, config: config, state: context.state) {
+            (recomputed, cid) = hit
+        } else {
+            recomputed = try model(after: Int(aggregate.round) + 1, task: aggregate.task, config: config,
                                    state: context.state, pending: aggregate)
-        let cid = try recomputed.cid(spec: config.modelSpec, metadata: try encryptedMetadata(aggregate.modelCID, config))
+            cid = try recomputed.cid(spec: config.modelSpec, metadata: try encryptedMetadata(aggregate.modelCID, config))
+        }
         guard cid == aggregate.modelCID else {
             throw FederationError("round \(aggregate.round) aggregate does not recompute: the update blobs give model \(cid), the transaction claims \(aggregate.modelCID)")
         }
@@ -59,6 +72,55 @@ public final class AggregateVerifier: DomainValidator {
     /// The decoded update blobs `cids`, prefetched or fetched now (every blob checked against
     /// its CID); a malformed one is refused naming its CID.
     public func updates(_ cids: [String]) throws -> [ModelUpdate] { try prefetched.updates(cids, from: blobs) }
+
+    /// Computes at idle priority the aggregate of `round` as it will be if it names `updates`
+    /// in this order (see `SpeculativeAggregates`): a node calls it once it knows every update
+    /// of a round, typically while the master checks them. It runs only once every update is
+    /// prefetched and decoded, and on one thread, so it takes only cores nothing else wants;
+    /// a round whose previous model this node does not hold, and homomorphic rounds, are skipped.
+    /// - Parameter previousModelCID: the committed model of the round before (nil for round 0).
+    public func speculate(task: Hash256, round: UInt32, config: FederatedTaskConfig, previousModelCID: String?,
+                          updates: [(cid: String, sampleCount: UInt64)]) {
+        guard !config.privacy.homomorphic, !updates.isEmpty else { return }
+        var previous: GlobalModel? = nil
+        if let previousModelCID {
+            guard let held = cache.withLock({ $0.model(previousModelCID) }) else { return }
+            previous = held
+        }
+        let inputs = SpeculativeAggregates.Inputs(task: task, round: round, previousModelCID: previousModelCID,
+                                                  updateCIDs: updates.map(\.cid), sampleCounts: updates.map(\.sampleCount))
+        prefetched.worker.submit { [self, previous] in
+            guard let decoded = prefetched.ready(inputs.updateCIDs),
+                  let start = try? previous ?? GlobalModel.initial(config) else { return }
+            let weighted = zip(decoded, inputs.sampleCounts).map { WeightedUpdate(update: $0, sampleCount: Int($1)) }
+            guard let next = try? start.next(updates: weighted, config: config, workers: 1).0,
+                  let cid = try? next.cid(spec: config.modelSpec, workers: 1) else { return }
+            speculations.withLock { $0.insert(inputs, model: next, cid: cid) }
+        }
+    }
+
+    /// The aggregate computed ahead for exactly the inputs `aggregate` names, if any; its
+    /// prefetched updates are then released.
+    func speculated(_ aggregate: CommitAggregate, config: FederatedTaskConfig,
+                    state: any LedgerStateReader) -> (model: GlobalModel, cid: String)? {
+        guard !config.privacy.homomorphic, speculations.withLock({ $0.count > 0 }) else { return nil }
+        var cids: [String] = [], counts: [UInt64] = []
+        for hash in aggregate.updates {
+            guard let update = state.update(transaction: hash) else { return nil }
+            cids.append(update.updateCID)
+            counts.append(update.sampleCount)
+        }
+        var previous: String? = nil
+        if aggregate.round > 0 {
+            guard let committed = state.aggregate(RoundKey(task: aggregate.task, round: aggregate.round - 1)) else { return nil }
+            previous = committed.modelCID
+        }
+        let inputs = SpeculativeAggregates.Inputs(task: aggregate.task, round: aggregate.round, previousModelCID: previous,
+                                                  updateCIDs: cids, sampleCounts: counts)
+        guard let hit = speculations.withLock({ $0.take(inputs) }) else { return nil }
+        prefetched.discard(cids)
+        return hit
+    }
 
     /// Records the aggregate this node computed itself, as master, from the same update blobs
     /// and with the same code (`GlobalModel.next`): staging its own proposal then does not

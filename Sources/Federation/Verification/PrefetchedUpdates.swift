@@ -36,7 +36,7 @@ final class PrefetchedUpdates: Sendable {
     }
 
     let capacity: Int
-    private let worker: IdleWorker
+    let worker: IdleWorker
     private let entries = Mutex(Entries())
 
     init(capacity: Int = 32, worker: IdleWorker = .shared) {
@@ -111,6 +111,31 @@ final class PrefetchedUpdates: Sendable {
         let fetched = try blobs.updates(missing.map { cids[$0] })
         for (k, update) in zip(missing, fetched) { held[k] = update }
         return cids.indices.map { held[$0]! }
+    }
+
+    /// The decoded updates `cids`, in order, if every one is held; they stay held. For work
+    /// ahead of need (an aggregate computed before its proposal), which must not fetch.
+    func ready(_ cids: [String]) -> [ModelUpdate]? {
+        entries.withLock { e in
+            var held: [ModelUpdate] = []
+            for cid in cids {
+                guard case .ready(let update) = e.slots[cid] else { return nil }
+                held.append(update)
+            }
+            return held
+        }
+    }
+
+    /// Forgets `cids` as `updates(_:from:)` does once it has handed them out (their aggregate
+    /// was checked another way).
+    func discard(_ cids: [String]) {
+        entries.withLock { e in
+            for cid in cids {
+                Self.remove(cid, from: &e)
+                e.consumed.append(cid)
+            }
+            if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
+        }
     }
 
     /// Updates held, queued or in flight (for tests).

@@ -32,15 +32,30 @@ public enum ModelFile {
 
     /// `encode(spec:parameters:metadata:)` as a byte array, written in one pass.
     public static func bytes(spec: ModelSpec, parameters: [Float], metadata: [String: String] = [:]) throws -> [UInt8] {
+        let (tensors, meta) = try contents(spec: spec, parameterCount: parameters.count, metadata: metadata)
+        return Safetensors.encode(tensors: tensors, values: parameters, metadata: meta)
+    }
+
+    /// The bytes of `bytes(spec:parameters:metadata:)` that precede the parameters, which
+    /// follow as little-endian `Float32`s: with the parameters' own memory on a little-endian
+    /// machine, the whole file without writing it out (validators only hash it).
+    public static func header(spec: ModelSpec, parameterCount: Int, metadata: [String: String] = [:]) throws -> [UInt8] {
+        let (tensors, meta) = try contents(spec: spec, parameterCount: parameterCount, metadata: metadata)
+        return Safetensors.header(tensors: tensors, metadata: meta)
+    }
+
+    /// The tensors the spec implies and the file's metadata (the spec included).
+    private static func contents(spec: ModelSpec, parameterCount: Int, metadata: [String: String]) throws
+        -> (tensors: [(name: String, shape: [Int])], metadata: [String: String]) {
         let layout = try ParameterLayout.of(spec)
-        guard parameters.count == layout.count else {
+        guard parameterCount == layout.count else {
             throw ModelError.incompatibleParameters(file: "(flat parameters)",
-                                                    reason: "\(parameters.count) values, the spec needs \(layout.count)")
+                                                    reason: "\(parameterCount) values, the spec needs \(layout.count)")
         }
         var meta = metadata
         meta["format"] = "pt"
         meta[specKey] = String(decoding: spec.canonicalJSON(), as: UTF8.self)
-        return Safetensors.encode(tensors: layout.tensors.map { ($0.name, $0.shape) }, values: parameters, metadata: meta)
+        return (layout.tensors.map { ($0.name, $0.shape) }, meta)
     }
 
     public static func save(_ model: Sequential, to path: String, metadata: [String: String] = [:]) throws {

@@ -44,7 +44,7 @@ public enum Safetensors {
     /// splitting `values` into per-tensor arrays: validators encode a model every round.
     public static func encode(tensors: [(name: String, shape: [Int])], values: [Float],
                               metadata: [String: String] = [:]) -> [UInt8] {
-        let header = header(tensors.map { ($0.name, $0.shape, $0.shape.reduce(1, *)) }, metadata: metadata)
+        let header = header(tensors: tensors, metadata: metadata)
         precondition(tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } == values.count, "tensor shapes do not cover the values")
         let total = header.count + 4 * values.count
         return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
@@ -63,6 +63,11 @@ public enum Safetensors {
             }
             initialized = total
         }
+    }
+
+    /// The bytes `encode(tensors:values:metadata:)` writes before the values.
+    public static func header(tensors: [(name: String, shape: [Int])], metadata: [String: String] = [:]) -> [UInt8] {
+        header(tensors.map { ($0.name, $0.shape, $0.shape.reduce(1, *)) }, metadata: metadata)
     }
 
     /// The 8-byte length and the JSON header (metadata first, then the tensors in order),
