@@ -51,6 +51,7 @@ struct ChainStoreTests {
         // GRDB's WAL set-up would leave NORMAL (2 = FULL, 1 = NORMAL); a committed block must
         // survive power loss.
         let fixture = Fixture()
+        defer { fixture.cleanUp() }
         let store = try ChainStore(url: fixture.url, genesis: fixture.chain.genesis)
         let mode = try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(mode == 2)
