@@ -31,13 +31,8 @@ struct AggregationBenchCommand: ParsableCommand {
                                          repetitions: repetitions)
         }
         func ms(_ s: Double) -> Double { (s * 1e6).rounded() / 1e3 }
-        #if DEBUG
-        let optimized = false
-        #else
-        let optimized = true
-        #endif
         try writeJSON(Output(parameters: result.parameters, updates: result.updates, weighted_mean_ms: ms(result.weightedMean),
                              server_optimizer_ms: ms(result.serverOptimizer), cid_ms: ms(result.cid),
-                             total_ms: ms(result.total), blob_encode_ms: ms(result.encode), optimized_build: optimized), to: "-")
+                             total_ms: ms(result.total), blob_encode_ms: ms(result.encode), optimized_build: isOptimizedBuild), to: "-")
     }
 }

@@ -24,3 +24,13 @@ struct BenchCommand: AsyncParsableCommand {
         ]
     )
 }
+
+/// Whether this binary was built with optimisation (`-c release`). Every bench reports it:
+/// figures from a debug build are not comparable.
+let isOptimizedBuild: Bool = {
+    #if DEBUG
+    return false
+    #else
+    return true
+    #endif
+}()

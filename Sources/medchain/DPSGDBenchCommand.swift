@@ -43,15 +43,10 @@ struct DPSGDBenchCommand: ParsableCommand {
             let s = v.sorted()
             return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
-        #if DEBUG
-        let optimized = false
-        #else
-        let optimized = true
-        #endif
         try writeJSON(Result(
             images_per_second: median(plain).rounded(), dp_images_per_second: median(dp).rounded(),
             dp_relative_speed: (median(dp) / median(plain) * 1000).rounded() / 1000,
             epochs_images_per_second: plain.map { $0.rounded() }, epochs_dp_images_per_second: dp.map { $0.rounded() },
-            batch_size: batchSize, workers: workerCount, train_images: splits.train.count, optimized_build: optimized), to: "-")
+            batch_size: batchSize, workers: workerCount, train_images: splits.train.count, optimized_build: isOptimizedBuild), to: "-")
     }
 }

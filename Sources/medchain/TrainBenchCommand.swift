@@ -36,17 +36,12 @@ struct TrainBenchCommand: ParsableCommand {
         let (median, all) = try TrainingBenchmark.trainingThroughput(
             spec: .referenceCNN(inputShape: splits.train.exampleShape, classCount: splits.train.classCount),
             data: splits.train, batchSize: batchSize, epochs: epochs, workers: workerCount)
-        #if DEBUG
-        let optimized = false
-        #else
-        let optimized = true
-        #endif
         let result = Result(
             images_per_second: median.rounded(), epochs_images_per_second: all.map { $0.rounded() },
             batch_size: batchSize, workers: workerCount, train_images: splits.train.count,
             gemm_512_gflops: (TrainingBenchmark.gemmGFLOPS(threads: Parallel.coreCount) * 10).rounded() / 10,
             gemm_512_gflops_one_core: (TrainingBenchmark.gemmGFLOPS(threads: 1) * 10).rounded() / 10,
-            optimized_build: optimized)
+            optimized_build: isOptimizedBuild)
         try writeJSON(result, to: "-")
     }
 }
