@@ -89,7 +89,7 @@ struct SpeculativeAggregatesTests {
     @Test func aMatchingAggregateUsesTheSpeculationAndAWrongCIDIsStillRefused() async throws {
         let f = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.home) }
-        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, config: f.config, previousModelCID: nil, updates: f.inputs)
+        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, spec: f.state.taskRecord.spec, previousModelCID: nil, updates: f.inputs)
         try await Self.waitForSpeculation(f.verifier)
         #expect(f.verifier.speculations.withLock { $0.count } == 1)
         let context = Self.context(f)
@@ -108,7 +108,7 @@ struct SpeculativeAggregatesTests {
     @Test func anHonestAggregatePassesFromTheSpeculationAndReleasesItsUpdates() async throws {
         let f = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.home) }
-        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, config: f.config, previousModelCID: nil, updates: f.inputs)
+        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, spec: f.state.taskRecord.spec, previousModelCID: nil, updates: f.inputs)
         try await Self.waitForSpeculation(f.verifier)
         let cid = try honestCID(f)
         try f.verifier.validate(commit(f, updates: f.hashes, modelCID: cid), context: Self.context(f))
@@ -120,7 +120,7 @@ struct SpeculativeAggregatesTests {
     @Test func otherInputsAreRecomputedNotTakenFromTheSpeculation() async throws {
         let f = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: f.home) }
-        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, config: f.config, previousModelCID: nil, updates: f.inputs)
+        f.verifier.speculate(task: f.state.taskRecord.id, round: 0, spec: f.state.taskRecord.spec, previousModelCID: nil, updates: f.inputs)
         try await Self.waitForSpeculation(f.verifier)
         for named in [Array(f.hashes.prefix(2)), [f.hashes[1], f.hashes[0], f.hashes[2]]] {
             let aggregate = CommitAggregate(task: f.state.taskRecord.id, round: 0, updates: named, modelCID: "x",

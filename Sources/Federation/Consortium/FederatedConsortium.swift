@@ -130,10 +130,10 @@ public final class FederatedConsortium {
     /// Tells every node that a round's updates are all submitted: each computes, at idle
     /// priority, the aggregate of all of them (`AggregateVerifier.speculate`), which its check
     /// of the master's block uses if the block names exactly those updates.
-    func speculate(task: Hash256, round: UInt32, config: FederatedTaskConfig, previousModelCID: String?,
-                   updates: [(cid: String, sampleCount: UInt64)]) {
+    func speculate(task: Hash256, round: UInt32, previousModelCID: String?, updates: [(cid: String, sampleCount: UInt64)]) {
+        guard let spec = state.task(task)?.spec else { return }
         for peer in hospitals {
-            verifiers[peer.key.publicKey]?.speculate(task: task, round: round, config: config,
+            verifiers[peer.key.publicKey]?.speculate(task: task, round: round, spec: spec,
                                                      previousModelCID: previousModelCID, updates: updates)
         }
     }

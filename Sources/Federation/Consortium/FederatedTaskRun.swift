@@ -216,7 +216,7 @@ public final class FederatedTaskRun: AggregateContributor {
         // usually a CID comparison (`AggregateVerifier.speculate`).
         if homomorphic == nil {
             let previous = r == 0 ? nil : consortium.state.aggregate(RoundKey(task: taskID, round: UInt32(r - 1)))?.modelCID
-            consortium.speculate(task: taskID, round: UInt32(r), config: config, previousModelCID: previous,
+            consortium.speculate(task: taskID, round: UInt32(r), previousModelCID: previous,
                                  updates: submissions.compactMap { s in
                                      guard case .submitUpdate(let u) = s.tx.transaction.payload else { return nil }
                                      return (u.updateCID, u.sampleCount)

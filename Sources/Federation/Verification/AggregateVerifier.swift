@@ -78,10 +78,13 @@ public final class AggregateVerifier: DomainValidator {
     /// of a round, typically while the master checks them. It runs only once every update is
     /// prefetched and decoded, and on one thread, so it takes only cores nothing else wants;
     /// a round whose previous model this node does not hold, and homomorphic rounds, are skipped.
-    /// - Parameter previousModelCID: the committed model of the round before (nil for round 0).
-    public func speculate(task: Hash256, round: UInt32, config: FederatedTaskConfig, previousModelCID: String?,
+    /// - Parameters:
+    ///   - spec: the task as published on the chain; its configuration is derived as the
+    ///     check derives it, so both compute with the same rules.
+    ///   - previousModelCID: the committed model of the round before (nil for round 0).
+    public func speculate(task: Hash256, round: UInt32, spec: PublishTask, previousModelCID: String?,
                           updates: [(cid: String, sampleCount: UInt64)]) {
-        guard !config.privacy.homomorphic, !updates.isEmpty else { return }
+        guard let config = try? FederatedTaskConfig(publishTask: spec), !config.privacy.homomorphic, !updates.isEmpty else { return }
         var previous: GlobalModel? = nil
         if let previousModelCID {
             guard let held = cache.withLock({ $0.model(previousModelCID) }) else { return }
