@@ -39,6 +39,8 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
     public private(set) var datasetCID: String?
     private var registered = false
     private var submitted: Set<RoundKey> = []
+    /// Rounds whose aggregate this node has started computing ahead (`speculateOnCompleteRounds`).
+    private var speculated: Set<RoundKey> = []
     private var skipped: Set<Hash256> = []
     private var trainingModels: [Hash256: Sequential] = [:]
     private var noise: SeededGenerator
@@ -97,6 +99,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
                 }
             }
         }
+        await speculateOnCompleteRounds()
         for item in work {
             guard let config = item.config, let global = item.global else {
                 log("participant: task \(item.key.task.hex.prefix(12))… skipped: \(item.failure ?? "?")")
@@ -104,6 +107,40 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
                 continue
             }
             try await train(item, config: config, global: global)
+        }
+    }
+
+    /// A round all of whose updates are on the chain, as the master will name them.
+    struct CompleteRound: Sendable {
+        var key: RoundKey
+        var spec: PublishTask
+        var previousModelCID: String?
+        var updates: [UpdateRecord]
+    }
+
+    /// Starts computing ahead, at idle priority, the aggregate of every open round whose
+    /// updates are all committed (`AggregateVerifier.speculate`), in the order the master names
+    /// them (the task's datasets). The master then runs its checks; this node's check of its
+    /// block is a CID comparison if the block names all of them.
+    func speculateOnCompleteRounds() async {
+        let started = speculated
+        let rounds = await runtime.read { app -> [CompleteRound] in
+            guard let state = app?.state else { return [] }
+            return state.tasks.values.compactMap { task -> CompleteRound? in
+                let key = RoundKey(task: task.id, round: task.openRound)
+                guard !task.isFinished, !started.contains(key), state.aggregate(key) == nil else { return nil }
+                let owners = task.spec.datasets.compactMap { state.dataset($0)?.owner }
+                let records = owners.compactMap { state.update(UpdateKey(task: task.id, round: task.openRound, member: $0)) }
+                guard owners.count == task.spec.datasets.count, records.count == owners.count else { return nil }
+                let previous = task.openRound == 0 ? nil : state.aggregate(RoundKey(task: task.id, round: task.openRound - 1))?.modelCID
+                return CompleteRound(key: key, spec: task.spec, previousModelCID: previous, updates: records)
+            }
+        }
+        for round in rounds {
+            runtime.aggregates.speculate(task: round.key.task, round: round.key.round, spec: round.spec,
+                                         previousModelCID: round.previousModelCID,
+                                         updates: round.updates.map { ($0.updateCID, $0.sampleCount) })
+            speculated.insert(round.key)
         }
     }
 
