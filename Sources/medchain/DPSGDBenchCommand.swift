@@ -39,10 +39,7 @@ struct DPSGDBenchCommand: ParsableCommand {
             try DPSGDBenchmark.throughput(spec: .referenceCNN(inputShape: splits.train.exampleShape, classCount: splits.train.classCount),
                                           data: splits.train, batchSize: batchSize, epochs: epochs, workers: workerCount)
         }
-        func median(_ v: [Double]) -> Double {
-            let s = v.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
+        let median = TrainingBenchmark.median
         try writeJSON(Result(
             images_per_second: median(plain).rounded(), dp_images_per_second: median(dp).rounded(),
             dp_relative_speed: (median(dp) / median(plain) * 1000).rounded() / 1000,

@@ -50,12 +50,7 @@ public enum AggregationBenchmark {
             }
             global = next
         }
-        let m = steps.map(median)
+        let m = steps.map(TrainingBenchmark.median)
         return Result(parameters: n, updates: count, weightedMean: m[0], serverOptimizer: m[1], cid: m[2], total: m[3], encode: m[4])
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }

@@ -239,7 +239,7 @@ public final class FederatedTaskRun: AggregateContributor {
         }
         global = outcome.model
         // The committed model goes into its master's store while the hospitals evaluate it
-        // (see `modelBlob`); the round ends once it is durable.
+        // (see `storeOrHash`); the round ends once it is durable.
         let write = UploadPipeline<String>()
         if outcome.writeOnCommit {
             let (store, model, spec) = (outcome.master.store, outcome.model, config.modelSpec)

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Runs the hospitals' uploads (store the update, sign and submit it) one after another on a
 /// queue of their own, while the round's thread goes on training the next hospital. (The
-/// committed model's write uses one too, overlapping the evaluation; see `FederatedTaskRun.modelBlob`.)
+/// committed model's write uses one too, overlapping the evaluation; see `FederatedTaskRun.storeOrHash`.)
 ///
 /// In a deployment every hospital trains and uploads on its own machine; in the simulation the
 /// hospitals take turns on the same cores, and the upload of one (mostly waiting for the disk

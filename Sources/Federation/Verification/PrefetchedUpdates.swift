@@ -102,10 +102,8 @@ final class PrefetchedUpdates: Sendable {
         entries.withLock { e in
             for (k, cid) in cids.enumerated() {
                 if case .ready(let update) = e.slots[cid] { held[k] = update }
-                Self.remove(cid, from: &e)  // a queued prefetch finds no slot and does nothing
-                e.consumed.append(cid)
             }
-            if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
+            Self.consume(cids, from: &e, capacity: capacity)
         }
         let missing = cids.indices.filter { held[$0] == nil }
         let fetched = try blobs.updates(missing.map { cids[$0] })
@@ -129,13 +127,7 @@ final class PrefetchedUpdates: Sendable {
     /// Forgets `cids` as `updates(_:from:)` does once it has handed them out (their aggregate
     /// was checked another way).
     func discard(_ cids: [String]) {
-        entries.withLock { e in
-            for cid in cids {
-                Self.remove(cid, from: &e)
-                e.consumed.append(cid)
-            }
-            if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
-        }
+        entries.withLock { Self.consume(cids, from: &$0, capacity: capacity) }
     }
 
     /// Updates held, queued or in flight (for tests).
@@ -144,6 +136,16 @@ final class PrefetchedUpdates: Sendable {
     private static func admit(_ cid: String, into e: inout Entries, capacity: Int) {
         e.order.append(cid)
         while e.order.count > capacity { e.slots[e.order.removeFirst()] = nil }
+    }
+
+    /// Forgets `cids` and remembers them as handed out, so a later mention fetches nothing (a
+    /// queued prefetch then finds no slot and does nothing).
+    private static func consume(_ cids: [String], from e: inout Entries, capacity: Int) {
+        for cid in cids {
+            remove(cid, from: &e)
+            e.consumed.append(cid)
+        }
+        if e.consumed.count > 4 * capacity { e.consumed.removeFirst(e.consumed.count - 4 * capacity) }
     }
 
     private static func remove(_ cid: String, from e: inout Entries) {

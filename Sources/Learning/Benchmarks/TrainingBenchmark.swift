@@ -38,7 +38,8 @@ public enum TrainingBenchmark {
         return (median(rates), rates)
     }
 
-    static func median(_ values: [Double]) -> Double {
+    /// The median of `values` (0 when empty): the figure every bench reports.
+    public static func median(_ values: [Double]) -> Double {
         let s = values.sorted()
         guard !s.isEmpty else { return 0 }
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2

@@ -110,6 +110,15 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         }
     }
 
+    /// The open round's updates in the task's dataset order (the order the master names them),
+    /// or nil until every dataset's owner has submitted one.
+    static func completeRound(_ task: TaskRecord, state: WorldState) -> [UpdateRecord]? {
+        let owners = task.spec.datasets.compactMap { state.dataset($0)?.owner }
+        let records = owners.compactMap { state.update(UpdateKey(task: task.id, round: task.openRound, member: $0)) }
+        guard owners.count == task.spec.datasets.count, records.count == owners.count else { return nil }
+        return records
+    }
+
     /// A round all of whose updates are on the chain, as the master will name them.
     struct CompleteRound: Sendable {
         var key: RoundKey
@@ -128,10 +137,8 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
             guard let state = app?.state else { return [] }
             return state.tasks.values.compactMap { task -> CompleteRound? in
                 let key = RoundKey(task: task.id, round: task.openRound)
-                guard !task.isFinished, !started.contains(key), state.aggregate(key) == nil else { return nil }
-                let owners = task.spec.datasets.compactMap { state.dataset($0)?.owner }
-                let records = owners.compactMap { state.update(UpdateKey(task: task.id, round: task.openRound, member: $0)) }
-                guard owners.count == task.spec.datasets.count, records.count == owners.count else { return nil }
+                guard !task.isFinished, !started.contains(key), state.aggregate(key) == nil,
+                      let records = Self.completeRound(task, state: state) else { return nil }
                 let previous = task.openRound == 0 ? nil : state.aggregate(RoundKey(task: task.id, round: task.openRound - 1))?.modelCID
                 return CompleteRound(key: key, spec: task.spec, previousModelCID: previous, updates: records)
             }
@@ -221,10 +228,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         var out: [SignedTransaction] = []
         for task in state.tasks.values.sorted(by: { $0.id.hex < $1.id.hex }) where !task.isFinished {
             let key = RoundKey(task: task.id, round: task.openRound)
-            guard state.aggregate(key) == nil else { continue }
-            let owners = task.spec.datasets.compactMap { state.dataset($0)?.owner }
-            let records = owners.compactMap { state.update(UpdateKey(task: task.id, round: task.openRound, member: $0)) }
-            guard owners.count == task.spec.datasets.count, records.count == owners.count else { continue }
+            guard state.aggregate(key) == nil, let records = Self.completeRound(task, state: state) else { continue }
             // A re-proposal of the same round (a failed consensus round) reuses the same transactions.
             if let cached = proposals[key], cached.nonce == nonce {
                 out += cached.transactions
