@@ -79,6 +79,13 @@ public final class GMPInteger: @unchecked Sendable {
         }
     }
 
+    /// Creates a non-negative integer from 64-bit words in memory, least significant first.
+    public convenience init(littleEndianWords words: UnsafeBufferPointer<UInt64>) {
+        self.init()
+        if words.isEmpty { return }
+        __gmpz_import(pointer, words.count, -1, 8, 0, 0, words.baseAddress)
+    }
+
     /// A uniformly random integer in `0 ..< 2^bits` from the system's secure generator.
     ///
     /// `SystemRandomNumberGenerator` reads the kernel CSPRNG (`getrandom` on Linux), so these
@@ -146,6 +153,16 @@ public final class GMPInteger: @unchecked Sendable {
             _ = __gmpz_export(buffer.baseAddress, &written, -1, 8, 0, 0, pointer)
         }
         return Array(words.prefix(count))
+    }
+
+    /// Writes the absolute value as `count` 64-bit words, least significant first, zero-padded.
+    /// - Precondition: the value fits in `count` words.
+    public func exportWords(into words: UnsafeMutablePointer<UInt64>, count: Int) {
+        let needed = (bitWidth + 63) / 64
+        precondition(needed <= count, "value needs \(needed) words, only \(count) requested")
+        words.update(repeating: 0, count: count)
+        var written = 0
+        if needed > 0 { _ = __gmpz_export(words, &written, -1, 8, 0, 0, pointer) }
     }
 
     /// The value as an `Int`, or nil when it does not fit.

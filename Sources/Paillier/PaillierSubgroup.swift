@@ -151,8 +151,18 @@ extension PaillierPrivateKey {
     public func decryptInSubgroup(raw ciphertext: PaillierCiphertext) -> GMPInteger? {
         guard let subgroup else { return nil }
         let c = ciphertext.value
-        let xp = c.modulo(pSquared).power(secretExponent: subgroup.alphaP, modulo: pSquared) - 1
-        let xq = c.modulo(qSquared).power(secretExponent: subgroup.alphaQ, modulo: qSquared) - 1
+        return subgroupPlaintext(
+            powerP: c.modulo(pSquared).power(secretExponent: subgroup.alphaP, modulo: pSquared),
+            powerQ: c.modulo(qSquared).power(secretExponent: subgroup.alphaQ, modulo: qSquared),
+            subgroup: subgroup)
+    }
+
+    /// m from x_p = c^αp mod p² and x_q = c^αq mod q², or nil when x_p ≢ 1 (mod p) or
+    /// x_q ≢ 1 (mod q), i.e. c's mask is not in the subgroup. Both powers are computed before
+    /// either is checked, so the time does not tell which prime rejected it.
+    func subgroupPlaintext(powerP: GMPInteger, powerQ: GMPInteger, subgroup: PaillierSubgroup) -> GMPInteger? {
+        let xp = powerP - 1
+        let xq = powerQ - 1
         guard xp.modulo(p).signum == 0, xq.modulo(q).signum == 0 else { return nil }
         let mp = (xp.exactlyDivided(by: p) * subgroup.pFactor).modulo(p)
         let mq = (xq.exactlyDivided(by: q) * subgroup.qFactor).modulo(q)

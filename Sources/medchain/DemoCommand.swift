@@ -125,7 +125,8 @@ struct DemoCommand: ParsableCommand {
         let gainAUC = (r.mean.federated.auc - r.mean.local.auc) * 100
         print("federated vs local-only: ACC \(gainACC >= 0 ? "+" : "")\(format(gainACC, 1)) points, AUC \(gainAUC >= 0 ? "+" : "")\(format(gainAUC, 1)) points; vs pooled AUC \(format((r.mean.federated.auc - r.centralized.auc) * 100, 1)) points")
         print("chain: height \(r.chain.height), \(r.chain.transactions) transactions, \(r.chain.bytes) bytes, verify \(r.chain.verified ? "OK" : "FAILED")")
-        print("privacy: \(r.privacy.mode), ε = \(format(r.privacy.epsilon, 3)), δ = \(r.privacy.delta)")
+        print("privacy: \(r.privacy.mode), ε = \(format(r.privacy.epsilon, 3)), δ = \(r.privacy.delta)"
+              + (he ? "; Paillier decryption on \(r.configuration["paillier_decryption"] ?? "?")" : ""))
         let t = r.timing
         print("time: \(format(t.totalSeconds, 1)) s total; training \(format(t.trainingSeconds, 1)) s, ledger \(format(t.ledgerSeconds, 2)) s, store \(format(t.storeSeconds, 2)) s, crypto \(format(t.cryptoSeconds, 2)) s")
     }

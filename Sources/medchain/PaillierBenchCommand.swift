@@ -15,7 +15,9 @@ import Paillier
 /// `medchain demo --he` uses. The `round_*` figures repeat the packed sum in the shape of a
 /// `medchain demo --he` round (sample-weighted values: 16 + 8 bits, 4 hospitals) with the
 /// subgroup key: encrypt 4 updates one after another, parse and check one as a validator does,
-/// sum, decrypt; `round_decrypt_standard_seconds` decrypts the same sum the standard way.
+/// sum, decrypt; `round_decrypt_standard_seconds` decrypts the same sum the standard way, and
+/// `round_decrypt_gmp_only_seconds` with GMP alone (`decrypt_engine` names the library the
+/// other decryptions used: crypto_mb when scripts/setup.sh installed it, see docs/paillier.md).
 struct PaillierBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paillier",
@@ -191,6 +193,16 @@ struct PaillierBenchCommand: ParsableCommand {
         }
         let roundCPU = cpuSeconds() - roundCPUStart
         guard roundSums == roundExpected else { throw CommandFailure("round sum does not match the plaintext sum") }
+        // The same decryption with GMP alone (no crypto_mb), for comparison.
+        let engine = MultiBufferExponentiator.shared
+        let (gmpSums, roundDecryptGMPSeconds) = try time {
+            try paillierStep("decrypting the round sum with GMP") { () throws(PaillierError) in
+                try roundScheme.unpack(subgroupKey.decrypt(raw: roundSum, engine: nil), count: values)
+            }
+        }
+        guard gmpSums == roundExpected else { throw CommandFailure("GMP decryption of the round sum does not match") }
+        let engineName = engine?.description
+            ?? "GMP (crypto_mb not loaded: " + (MultiBufferExponentiator.unavailableReason ?? "") + ")"
         // The same sum decrypted with the same p, q the standard way (exponents p − 1, q − 1).
         let standardTwin = try paillierStep("standard key") { () throws(PaillierError) in
             try PaillierPrivateKey(publicKey: subgroupKey.publicKey.withoutMaskBase, p: subgroupKey.p, q: subgroupKey.q)
@@ -247,6 +259,8 @@ struct PaillierBenchCommand: ParsableCommand {
             ("round_key", "\"subgroup\""),
             ("round_decrypt_seconds", format(roundDecryptSeconds)),
             ("round_decrypt_standard_seconds", format(roundStandardDecryptSeconds)),
+            ("round_decrypt_gmp_only_seconds", format(roundDecryptGMPSeconds)),
+            ("decrypt_engine", jsonString(engineName)),
             ("round_crypto_seconds", format(roundEncryptSeconds + roundSumSeconds + roundDecryptSeconds)),
             ("round_cpu_seconds", format(roundCPU)),
             ("round_sum_verified", "true"),
@@ -260,5 +274,11 @@ struct PaillierBenchCommand: ParsableCommand {
 
     private func format(_ value: Double) -> String {
         String(format: "%.4g", value)
+    }
+
+    /// A JSON string literal (the library path and reason are free text).
+    private func jsonString(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

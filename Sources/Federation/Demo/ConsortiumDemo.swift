@@ -120,7 +120,8 @@ public struct ConsortiumDemo {
                             "aggregation": "\(c.aggregation)", "server": "\(c.serverOptimizer)", "seed": "\(c.seed)",
                             "consensus": c.ordering.rawValue, "personalization": c.personalization.rawValue,
                             "clients_per_round": "\(c.clientsPerRound)",
-                            "home": directory.path])
+                            "home": directory.path,
+                            "paillier_decryption": c.privacy.homomorphic ? HomomorphicAggregation.decryptionEngine : "none"])
     }
 
     // MARK: Protocol pieces

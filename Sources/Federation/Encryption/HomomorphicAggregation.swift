@@ -41,6 +41,12 @@ public struct HomomorphicAggregation: Sendable {
         return EncryptedVector(count: first.count, scheme: scheme, ciphertexts: publicKey.sum(vectors.map(\.ciphertexts)))
     }
 
+    /// What the key holder's exponentiations run on: crypto_mb (AVX-512 IFMA, eight at a time)
+    /// when it is installed and loads, else GMP (docs/paillier.md). Reports name it.
+    public static var decryptionEngine: String {
+        MultiBufferExponentiator.shared != nil ? "crypto_mb (AVX-512 IFMA)" : "GMP"
+    }
+
     /// The key holder's decryption: Σ n_k q_k per coordinate, given Σ n_k.
     public func decryptSums(_ sum: EncryptedVector, totalWeight: Int, key: PaillierPrivateKey) throws -> [Int64] {
         let raw = try key.decrypt(packed: sum.ciphertexts, scheme: scheme, count: sum.count)
