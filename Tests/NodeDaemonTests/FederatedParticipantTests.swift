@@ -103,6 +103,12 @@ struct FederatedParticipantTests {
         let gap = zip(committed.flatParameters(), expected).map { abs($0 - $1) }.max() ?? 1
         #expect(gap < 1e-5)
 
+        // The task is finished: every participant drops what it kept per round and per task.
+        let participants = daemons.compactMap(\.participant)
+        #expect(participants.count == 4)
+        #expect(await eventually(30) { participants.allSatisfy { $0.retained.withLock { $0 == (0, 0) } } },
+                "kept: \(participants.map { $0.retained.withLock { $0 } })")
+
         for daemon in daemons { await daemon.triggerShutdown() }
         for t in tasks { try await t.value }
         // Every node's chain re-verifies from genesis, aggregates recomputed from the blobs.

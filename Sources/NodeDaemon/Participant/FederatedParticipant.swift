@@ -26,9 +26,10 @@ import Tensor
 /// Supported tasks: plaintext updates without sample-level DP, every dataset in every round
 /// (`clientsPerRound` 0 or all). Others are logged and skipped.
 public final class FederatedParticipant: ProposalContributor, @unchecked Sendable {
-    // @unchecked: `registered`, `submitted` and `trainingModels` are touched only by `run()`
-    // (one task); `proposals` and `masterModels` only on the runtime's queue (contributor
-    // calls); the rest is immutable or Sendable.
+    // @unchecked: `registered`, `submitted`, `speculated`, `skipped` and `trainingModels` are
+    // touched only by `run()` (one task); `proposals` and `masterModels` only on the runtime's
+    // queue (contributor calls, and `forgetClosedProposals` inside `runtime.read`); the rest is
+    // immutable or Sendable.
 
     public let runtime: NodeRuntime
     public let data: ParticipantData
@@ -83,9 +84,11 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         let verifier = runtime.aggregates
         let known = submitted, skip = skipped
         // Read on the queue: the open rounds naming this dataset, and their global models.
-        let work = await runtime.read { app -> [Work] in
-            guard let state = app?.state else { return [] }
-            return state.tasks.values.sorted { $0.id.hex < $1.id.hex }.compactMap { task -> Work? in
+        let (work, open) = await runtime.read { app -> ([Work], [Hash256: UInt32]?) in
+            guard let state = app?.state else { return ([], nil) }
+            self.forgetClosedProposals(state: state)
+            let open = Dictionary(uniqueKeysWithValues: state.tasks.values.filter { !$0.isFinished }.map { ($0.id, $0.openRound) })
+            return (state.tasks.values.sorted { $0.id.hex < $1.id.hex }.compactMap { task -> Work? in
                 guard !task.isFinished, !skip.contains(task.id), let index = task.spec.datasets.firstIndex(of: dataset) else { return nil }
                 let key = RoundKey(task: task.id, round: task.openRound)
                 guard !known.contains(key), state.update(UpdateKey(task: task.id, round: task.openRound, member: me)) == nil else { return nil }
@@ -97,8 +100,9 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
                 } catch {
                     return Work(key: key, failure: "\(error)")
                 }
-            }
+            }, open)
         }
+        if let open { forgetClosedRounds(open: open) }
         await speculateOnCompleteRounds()
         for item in work {
             guard let config = item.config, let global = item.global else {
@@ -109,6 +113,29 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
             try await train(item, config: config, global: global)
         }
     }
+
+    /// Drops what `run()` kept for rounds that are over and tasks that are finished (`open`:
+    /// each unfinished task's open round). Without this a long-running node would keep one
+    /// entry per round and one model per task forever.
+    func forgetClosedRounds(open: [Hash256: UInt32]) {
+        submitted = submitted.filter { open[$0.task] == $0.round }
+        speculated = speculated.filter { open[$0.task] == $0.round }
+        skipped = skipped.filter { open[$0] != nil }
+        trainingModels = trainingModels.filter { open[$0.key] != nil }
+        retained.withLock { $0.run = submitted.count + speculated.count + skipped.count + trainingModels.count }
+    }
+
+    /// The same for the master step's state; on the runtime's queue.
+    func forgetClosedProposals(state: WorldState) {
+        func open(_ task: Hash256) -> UInt32? { state.task(task).flatMap { $0.isFinished ? nil : $0.openRound } }
+        proposals = proposals.filter { open($0.key.task) == $0.key.round }
+        masterModels = masterModels.filter { open($0.key) != nil }
+        retained.withLock { $0.queue = proposals.count + masterModels.count }
+    }
+
+    /// Entries kept for rounds and tasks, as of the last pruning: `run()`'s and the queue's
+    /// (−1 before the first).
+    let retained = Mutex<(run: Int, queue: Int)>((-1, -1))
 
     /// The open round's updates in the task's dataset order (the order the master names them),
     /// or nil until every dataset's owner has submitted one.
