@@ -169,7 +169,8 @@ public final class MultiBufferExponentiator: @unchecked Sendable {
               bases.allSatisfy({ $0.signum >= 0 && $0 < modulus }) else { return nil }
         let words = (modulusBits + 63) / 64
         let exponentBits = max(exponent.bitWidth, 1)
-        let exponentWords = max((exponentBits + 63) / 64, 1)
+        // One zero word beyond the exponent's own, in case the library reads a word ahead.
+        let exponentWords = (exponentBits + 63) / 64 + 1
         // One contiguous block: 8 bases, 8 results, then the modulus and exponent shared by all lanes.
         let block = UnsafeMutablePointer<UInt64>.allocate(capacity: 16 * words + words + exponentWords)
         defer { block.deallocate() }
