@@ -124,6 +124,22 @@ struct DemoCommand: ParsableCommand {
         let gainACC = (r.mean.federated.accuracy - r.mean.local.accuracy) * 100
         let gainAUC = (r.mean.federated.auc - r.mean.local.auc) * 100
         print("federated vs local-only: ACC \(gainACC >= 0 ? "+" : "")\(format(gainACC, 1)) points, AUC \(gainAUC >= 0 ? "+" : "")\(format(gainAUC, 1)) points; vs pooled AUC \(format((r.mean.federated.auc - r.centralized.auc) * 100, 1)) points")
+        if let own = r.meanOwnHeldOut {
+            func heldOut(_ s: DemoReport.HeldOutScore) -> String { "\(format(s.accuracy, 3)) / \(s.auc.map { format($0, 3) } ?? "—")" }
+            print("")
+            print("on each hospital's own held-out data (its part of the test split, with its label skew):")
+            print(pad("hospital", 14) + pad("labels", 19) + pad("local ACC/AUC", 17) + pad("federated", 17) + "personalised")
+            for h in r.hospitals {
+                guard let o = h.ownHeldOut else { continue }
+                print(pad(h.name, 14) + pad("\(o.labelCounts)", 19) + pad(heldOut(o.local), 17) + pad(heldOut(o.federated), 17) + heldOut(o.personalized))
+            }
+            print(pad("mean", 33) + pad(heldOut(own.local), 17) + pad(heldOut(own.federated), 17) + heldOut(own.personalized)
+                  + "   (AUC over the \(own.aucHospitals) hospitals whose data hold both classes)")
+            let gain = (own.personalized.accuracy - own.federated.accuracy) * 100
+            print("personalised vs federated on own data: ACC \(gain >= 0 ? "+" : "")\(format(gain, 1)) points"
+                  + (own.personalized.auc.flatMap { p in own.federated.auc.map { f in ", AUC \((p - f) * 100 >= 0 ? "+" : "")\(format((p - f) * 100, 1)) points" } } ?? ""))
+            print("")
+        }
         print("chain: height \(r.chain.height), \(r.chain.transactions) transactions, \(r.chain.bytes) bytes, verify \(r.chain.verified ? "OK" : "FAILED")")
         print("privacy: \(r.privacy.mode), ε = \(format(r.privacy.epsilon, 3)), δ = \(r.privacy.delta)"
               + (he ? "; Paillier decryption on \(r.configuration["paillier_decryption"] ?? "?")" : ""))

@@ -29,6 +29,7 @@ struct PersonalizerTests {
             validation: Self.blobs(10, positiveRate: 0, rng: &rng))
         #expect(outcome.epoch == 0)
         #expect(outcome.validationAUC == nil)
+        #expect(outcome.threshold == nil)
         #expect(outcome.parameters == global)
         #expect(model.flatParameters() == global)
     }
@@ -47,6 +48,9 @@ struct PersonalizerTests {
         #expect(outcome.parameters == model.flatParameters())
         #expect(outcome.validationAUC == chosenAUC)
         #expect(chosenAUC >= releasedAUC)
+        // The operating point is the chosen model's accuracy-maximising cut on the same data.
+        let scores = model.evaluate(validation).probabilities
+        #expect(outcome.threshold == accuracyMaximisingThreshold(scores: scores, labels: validation.labels))
         // Blobs this far apart are easy: a few epochs from random weights must help.
         #expect(outcome.epoch > 0)
         if mode == .fedPer {
@@ -54,5 +58,21 @@ struct PersonalizerTests {
             let lastCount = model.layers.last!.parameters.map(\.count).reduce(0, +)
             #expect(Array(outcome.parameters.dropLast(lastCount)) == Array(global.dropLast(lastCount)))
         }
+    }
+
+    @Test func aKeptReleasedModelStillTakesTheHospitalsOwnOperatingPoint() throws {
+        var rng = SeededGenerator(seed: 4)
+        // Mostly positives here: the released model's consortium-wide cut does not suit them.
+        let train = Self.blobs(40, positiveRate: 0.8, rng: &rng), validation = Self.blobs(30, positiveRate: 0.8, rng: &rng)
+        let model = try Sequential(spec: .mlp(features: 4, hidden: 6), seed: 6)
+        let global = model.flatParameters()
+        let released = model.evaluate(validation)
+        // A zero learning rate: every fine-tuned epoch ties the released model, which is kept.
+        let frozen = TrainingConfiguration(epochs: 2, batchSize: 8, optimizer: .sgd(learningRate: 0, momentum: 0), seed: 7)
+        let outcome = try Personalizer(mode: .fineTune, training: frozen).personalize(
+            global: global, model: model, train: train, validation: validation)
+        #expect(outcome.epoch == 0)
+        #expect(outcome.parameters == global)
+        #expect(outcome.threshold == accuracyMaximisingThreshold(scores: released.probabilities, labels: validation.labels))
     }
 }

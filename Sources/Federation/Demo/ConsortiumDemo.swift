@@ -26,7 +26,7 @@ public struct ConsortiumDemo {
         guard let test = splits.test, let validation = splits.validation else {
             throw FederationError("\(c.dataPath) needs train, validation and test splits")
         }
-        let shares = try partition(splits.train, validation: validation)
+        let shares = try partition(splits.train, validation: validation, test: test)
         progress(.partitioned(shares.map { ($0.name, $0.train.count, $0.train.labelCounts) }))
         let spec = modelSpec(for: splits.train)
         let task = taskConfig(spec: spec)
@@ -78,8 +78,7 @@ public struct ConsortiumDemo {
         let federated = score(globalModel, test, federatedThreshold)
 
         // Personalised: each hospital fine-tunes the released model and keeps it only where its
-        // own validation data say it helped (`Personalizer`); a kept released model keeps the
-        // federated threshold.
+        // own validation data say it helped, with its own operating point (`Personalizer`).
         var hospitals: [DemoReport.Hospital] = []
         for (k, share) in shares.enumerated() {
             let model = try Sequential(spec: spec)
@@ -87,12 +86,13 @@ public struct ConsortiumDemo {
                                             training: training.configuration(epochs: c.personalEpochs, seed: c.seed &+ 500 &+ UInt64(k)))
             let chosen = try personalizer.personalize(global: run.best.parameters, model: model,
                                                       train: share.train, validation: share.validation)
-            let t = chosen.epoch == 0 ? federatedThreshold : ownThreshold(model, share.validation)
-            var own: [String: DemoReport.Score]?
-            if share.validation.labelCounts.allSatisfy({ $0 > 0 }) {
-                own = ["local": score(local[k].1, share.validation, local[k].2),
-                       "federated": score(globalModel, share.validation, federatedThreshold),
-                       "personalized": score(model, share.validation, t)]
+            let t = chosen.threshold ?? federatedThreshold
+            // The same three models on the hospital's own held-out data, with the same thresholds.
+            let own = share.test.map { heldOut in
+                DemoReport.OwnHeldOut(labelCounts: heldOut.labelCounts,
+                                      local: heldOutScore(local[k].1, heldOut, local[k].2),
+                                      federated: heldOutScore(globalModel, heldOut, federatedThreshold),
+                                      personalized: heldOutScore(model, heldOut, t))
             }
             hospitals.append(DemoReport.Hospital(
                 name: share.name, trainSize: share.train.count, labelCounts: share.train.labelCounts,
@@ -107,6 +107,7 @@ public struct ConsortiumDemo {
             hospitals: hospitals, centralized: centralized,
             mean: .init(local: meanScore(hospitals.map(\.local)), federated: meanScore(hospitals.map(\.federated)),
                         personalized: meanScore(hospitals.map(\.personalized))),
+            meanOwnHeldOut: Self.meanOwnHeldOut(hospitals.compactMap(\.ownHeldOut)),
             rounds: run.rounds, chain: chain,
             privacy: .init(mode: c.privacy.mode.rawValue, epsilon: run.epsilonSpent, delta: c.privacy.delta,
                            noiseMultiplier: c.privacy.mode == .none ? nil : run.noiseMultiplier),
@@ -127,32 +128,45 @@ public struct ConsortiumDemo {
     // MARK: Protocol pieces
 
     /// Dirichlet(α) label skew over the train split, each hospital keeping a fraction of its
-    /// share; each hospital's validation data is drawn from the validation split with the same
-    /// per-class proportions as its training share, so it shares the hospital's skew.
-    public func partition(_ train: LabeledData, validation: LabeledData) throws -> [(name: String, train: LabeledData, validation: LabeledData)] {
+    /// share; each hospital's validation data (and, given `test`, its held-out test data) are
+    /// drawn from that split with the same per-class proportions as its training share, so they
+    /// share the hospital's skew. The parts of a split are disjoint and together are the split.
+    public func partition(_ train: LabeledData, validation: LabeledData, test: LabeledData? = nil) throws -> [HospitalShare] {
         let c = configuration
         let full = try Partitioner.dirichletLabelSkew(labels: train.labels, classCount: train.classCount,
                                                       institutions: c.hospitals, alpha: c.alpha, seed: c.seed, minimumSize: 1)
         let kept = try Partitioner.keepingFraction(full, fraction: c.keepFraction, minimum: c.minimumShare, seed: c.seed)
-        var rng = SeededGenerator(seed: c.seed).derived(0x7A1D)
-        var validationParts = [[Int]](repeating: [], count: c.hospitals)
-        for cls in 0..<train.classCount {
-            let totals = full.map { share in share.filter { train.labels[$0] == cls }.count }
+        // Per class, how many of the class's training examples each hospital's full share holds.
+        let totals = (0..<train.classCount).map { cls in full.map { share in share.filter { train.labels[$0] == cls }.count } }
+        var validationRNG = SeededGenerator(seed: c.seed).derived(0x7A1D)
+        let validationParts = Self.proportionalParts(of: validation, classTotals: totals, rng: &validationRNG)
+        var testRNG = SeededGenerator(seed: c.seed).derived(0x7E57)
+        let testParts = test.map { Self.proportionalParts(of: $0, classTotals: totals, rng: &testRNG) }
+        return (0..<c.hospitals).map { k in
+            HospitalShare(name: "hospital-\(k + 1)", train: train.subset(kept[k]), validation: validation.subset(validationParts[k]),
+                          test: test.map { $0.subset(testParts![k]) })
+        }
+    }
+
+    /// Splits `data` into one disjoint part per hospital: each class's examples, shuffled, are
+    /// cut in proportion to `classTotals[class][hospital]` (the last hospital takes the rest).
+    static func proportionalParts(of data: LabeledData, classTotals: [[Int]], rng: inout SeededGenerator) -> [[Int]] {
+        let hospitals = classTotals.first?.count ?? 0
+        var parts = [[Int]](repeating: [], count: hospitals)
+        for (cls, totals) in classTotals.enumerated() {
             let sum = max(totals.reduce(0, +), 1)
-            var pool = validation.labels.indices.filter { validation.labels[$0] == cls }
+            var pool = data.labels.indices.filter { data.labels[$0] == cls }
             rng.shuffle(&pool)
             var start = 0
             var cumulative = 0
-            for k in 0..<c.hospitals {
+            for k in 0..<hospitals {
                 cumulative += totals[k]
-                let end = k == c.hospitals - 1 ? pool.count : pool.count * cumulative / sum
-                validationParts[k] += pool[start..<max(start, end)]
+                let end = k == hospitals - 1 ? pool.count : pool.count * cumulative / sum
+                parts[k] += pool[start..<max(start, end)]
                 start = max(start, end)
             }
         }
-        return (0..<c.hospitals).map { k in
-            ("hospital-\(k + 1)", train.subset(kept[k]), validation.subset(validationParts[k].sorted()))
-        }
+        return parts.map { $0.sorted() }
     }
 
     public func modelSpec(for train: LabeledData) -> ModelSpec {
@@ -178,6 +192,25 @@ public struct ConsortiumDemo {
     func score(_ model: Sequential, _ data: LabeledData, _ threshold: Double) -> DemoReport.Score {
         let e = model.evaluate(data, threshold: threshold)
         return DemoReport.Score(accuracy: e.accuracy, auc: e.auc ?? 0.5)
+    }
+
+    func heldOutScore(_ model: Sequential, _ data: LabeledData, _ threshold: Double) -> DemoReport.HeldOutScore {
+        let e = model.evaluate(data, threshold: threshold)
+        return DemoReport.HeldOutScore(accuracy: e.accuracy, auc: e.auc)
+    }
+
+    /// Accuracy averaged over every hospital; AUC over those whose held-out data rank (both
+    /// classes present), the same hospitals for all three models.
+    static func meanOwnHeldOut(_ parts: [DemoReport.OwnHeldOut]) -> DemoReport.OwnHeldOutMeans? {
+        guard !parts.isEmpty else { return nil }
+        let ranked = parts.filter { $0.local.auc != nil && $0.federated.auc != nil && $0.personalized.auc != nil }
+        func average(_ pick: (DemoReport.OwnHeldOut) -> DemoReport.HeldOutScore) -> DemoReport.HeldOutScore {
+            let aucs = ranked.map { pick($0).auc! }
+            return DemoReport.HeldOutScore(accuracy: parts.map { pick($0).accuracy }.reduce(0, +) / Double(parts.count),
+                                           auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count))
+        }
+        return DemoReport.OwnHeldOutMeans(local: average(\.local), federated: average(\.federated),
+                                          personalized: average(\.personalized), aucHospitals: ranked.count)
     }
 
     func concatenate(_ parts: [LabeledData]) -> LabeledData {

@@ -26,6 +26,16 @@ public enum DemoMarkdown {
         }
         md += "| **mean** | | | \(f(r.mean.local.accuracy)) | \(f(r.mean.local.auc)) | \(f(r.mean.federated.accuracy)) | \(f(r.mean.federated.auc)) | \(f(r.mean.personalized.accuracy)) | \(f(r.mean.personalized.auc)) |\n"
         md += "| pooled | | | | | \(f(r.centralized.accuracy)) | \(f(r.centralized.auc)) | | |\n\n"
+        if let own = r.meanOwnHeldOut {
+            func g(_ s: DemoReport.HeldOutScore) -> (String, String) { (f(s.accuracy), s.auc.map(f) ?? "—") }
+            md += "On each hospital's own held-out data (its part of the test split, with its label skew; AUC means over the \(own.aucHospitals) hospitals whose data hold both classes):\n\n"
+            md += "| hospital | labels | local ACC | local AUC | federated ACC | federated AUC | personalised ACC | personalised AUC |\n|---|---|---|---|---|---|---|---|\n"
+            func row(_ name: String, _ labels: String, _ l: DemoReport.HeldOutScore, _ fe: DemoReport.HeldOutScore, _ p: DemoReport.HeldOutScore) -> String {
+                "| \(name) | \(labels) | \(g(l).0) | \(g(l).1) | \(g(fe).0) | \(g(fe).1) | \(g(p).0) | \(g(p).1) |\n"
+            }
+            for h in r.hospitals { if let o = h.ownHeldOut { md += row(h.name, "\(o.labelCounts)", o.local, o.federated, o.personalized) } }
+            md += row("**mean**", "", own.local, own.federated, own.personalized) + "\n"
+        }
         md += "![AUC per round](auc.svg)\n\n![Reputation](reputation.svg)\n\n"
         md += "## Rounds\n\n| round | master | accepted | rejected | ACC | AUC | ε | seconds |\n|---|---|---|---|---|---|---|---|\n"
         for x in r.rounds {

@@ -16,14 +16,60 @@ public struct DemoReport: Codable, Sendable {
         public var local: Score
         public var federated: Score
         public var personalized: Score
-        /// Personalised vs global vs local-only on the hospital's own held-out (validation) data.
-        public var ownHeldOut: [String: Score]?
+        /// Local-only vs global vs personalised on the hospital's own held-out test data.
+        public var ownHeldOut: OwnHeldOut?
 
         enum CodingKeys: String, CodingKey {
             case name, local, federated, personalized
             case trainSize = "train_size"
             case labelCounts = "label_counts"
             case ownHeldOut = "own_held_out"
+        }
+    }
+
+    /// A score on data that may hold a single class, where AUC is undefined (`null`).
+    public struct HeldOutScore: Codable, Sendable {
+        public var accuracy: Double
+        public var auc: Double?
+
+        public init(accuracy: Double, auc: Double?) {
+            self.accuracy = accuracy
+            self.auc = auc
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(accuracy, forKey: .accuracy)
+            try c.encode(auc, forKey: .auc)
+        }
+    }
+
+    /// One hospital's part of the test split, drawn with its own label skew and used for
+    /// nothing else: the three models a hospital could deploy, scored on its own kind of
+    /// patients.
+    public struct OwnHeldOut: Codable, Sendable {
+        public var labelCounts: [Int]
+        public var local: HeldOutScore
+        public var federated: HeldOutScore
+        public var personalized: HeldOutScore
+
+        enum CodingKeys: String, CodingKey {
+            case local, federated, personalized
+            case labelCounts = "label_counts"
+        }
+    }
+
+    /// Means over the hospitals' own held-out data: accuracy over every hospital, AUC over the
+    /// `aucHospitals` whose held-out data hold both classes.
+    public struct OwnHeldOutMeans: Codable, Sendable {
+        public var local: HeldOutScore
+        public var federated: HeldOutScore
+        public var personalized: HeldOutScore
+        public var aucHospitals: Int
+
+        enum CodingKeys: String, CodingKey {
+            case local, federated, personalized
+            case aucHospitals = "auc_hospitals"
         }
     }
 
@@ -72,6 +118,8 @@ public struct DemoReport: Codable, Sendable {
     public var hospitals: [Hospital]
     public var centralized: Score
     public var mean: Means
+    /// Means on the hospitals' own held-out data (nil when the data have no test split).
+    public var meanOwnHeldOut: OwnHeldOutMeans?
     public var rounds: [RoundRecord]
     public var chain: Chain
     public var privacy: PrivacySummary
@@ -89,5 +137,6 @@ public struct DemoReport: Codable, Sendable {
         case hospitals, centralized, mean, rounds, chain, privacy, timing, threshold, configuration
         case modelSHA256 = "model_sha256"
         case releasedRound = "released_round"
+        case meanOwnHeldOut = "mean_own_held_out"
     }
 }
