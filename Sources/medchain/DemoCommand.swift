@@ -50,6 +50,8 @@ struct DemoCommand: ParsableCommand {
         guard ServerOptimizer(server) != nil else { throw ValidationError("unknown --server \(server)") }
         guard FederatedPrivacy.Mode(rawValue: dp) != nil else { throw ValidationError("--dp must be none, sample or client") }
         if dp != "none" && epsilon == nil { throw ValidationError("--dp \(dp) needs --epsilon") }
+        if dp == "none" && epsilon != nil { throw ValidationError("--epsilon needs --dp sample or --dp client") }
+        guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1") }
         guard partial > 0 && partial <= 1 else { throw ValidationError("--partial must be in (0, 1]") }
         guard HospitalBehaviour(rawValue: attackName) != nil, attackName != "honest" else {
             throw ValidationError("--attack must be sign-flip, scale, noise or lying-master")

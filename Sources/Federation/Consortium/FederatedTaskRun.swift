@@ -92,6 +92,7 @@ public final class FederatedTaskRun: AggregateContributor {
     }
 
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
+        try config.validate(hospitals: consortium.hospitals.count)
         var config = config
         if config.privacy.mode == .client, let target = config.privacy.targetEpsilon {
             // One step per round at the client sampling rate (1 when every hospital takes part).
@@ -113,9 +114,6 @@ public final class FederatedTaskRun: AggregateContributor {
             }
         }
         if config.privacy.homomorphic {
-            guard config.privacy.partialFraction >= 1 else {
-                throw FederationError("homomorphic aggregation sums dense updates; it cannot be combined with partial sharing")
-            }
             config.homomorphicKeyCID = try consortium.makeHomomorphicKey()
             config.weightBound = consortium.hospitals.map(\.train.count).max() ?? 1
             config.parties = consortium.hospitals.count
@@ -438,8 +436,7 @@ public final class FederatedTaskRun: AggregateContributor {
 
     /// The checks for this task (see `FederatedTaskConfig.updateChecker`).
     func updateChecker(dimension d: Int) -> UpdateChecker {
-        let k = config.clientsPerRound > 0 ? min(config.clientsPerRound, consortium.hospitals.count) : consortium.hospitals.count
-        return config.updateChecker(dimension: d, participants: k)
+        config.updateChecker(dimension: d, participants: config.participantsPerRound(hospitals: consortium.hospitals.count))
     }
 
     /// Checks of encrypted updates: only the declared norms can be compared.

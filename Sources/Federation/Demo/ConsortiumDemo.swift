@@ -30,6 +30,8 @@ public struct ConsortiumDemo {
         progress(.partitioned(shares.map { ($0.name, $0.train.count, $0.train.labelCounts) }))
         let spec = modelSpec(for: splits.train)
         let task = taskConfig(spec: spec)
+        // Before anything trains: a task that cannot run fails here, not after the baselines.
+        try task.validate(hospitals: c.hospitals)
         let training = LocalTraining(config: task)
 
         // Local-only: each hospital alone, threshold from its own validation data.

@@ -64,6 +64,49 @@ public struct FederatedTaskConfig: Sendable, Equatable {
         self.seed = seed
     }
 
+    /// Hospitals training each round when `hospitals` take part in the task.
+    public func participantsPerRound(hospitals: Int) -> Int {
+        clientsPerRound > 0 ? min(clientsPerRound, hospitals) : hospitals
+    }
+
+    /// Refuses a task whose rounds could not run, or would not compute what the task claims,
+    /// with `hospitals` taking part. Checked before anything trains, and by every node that
+    /// reads the task from the chain.
+    public func validate(hospitals: Int) throws(FederationError) {
+        func fail(_ reason: String) -> FederationError { FederationError("task \(name): \(reason)") }
+        guard rounds >= 1 else { throw fail("rounds must be at least 1") }
+        guard localEpochs >= 1 else { throw fail("local epochs must be at least 1") }
+        guard batchSize >= 1 else { throw fail("the batch size must be at least 1") }
+        guard hospitals >= 1 else { throw fail("no hospital takes part") }
+        guard (0...hospitals).contains(clientsPerRound) else {
+            throw fail("clients per round must be in 0...\(hospitals) (0 = all), not \(clientsPerRound)")
+        }
+        let k = participantsPerRound(hospitals: hospitals)
+        // A Paillier sum can only be a weighted sum; the robust rules need each update.
+        if privacy.homomorphic && aggregation != .fedAvg {
+            throw fail("homomorphic aggregation decrypts only the sample-weighted sum of the updates, so the aggregator must be fedavg (or fedprox), not \(aggregation)")
+        }
+        if privacy.homomorphic && privacy.partialFraction < 1 {
+            throw fail("homomorphic aggregation sums dense updates; it cannot be combined with partial sharing")
+        }
+        // Client-level DP bounds what one hospital changes in the *sum* (its clipped update,
+        // C) and calibrates the noise to that; a median, trimmed mean or Krum selection
+        // has no such bound, so the accounted ε would not hold.
+        if privacy.mode == .client && aggregation != .fedAvg {
+            throw fail("client-level DP accounts for the noised sum of the updates, so the aggregator must be fedavg (or fedprox), not \(aggregation)")
+        }
+        switch aggregation {
+        case .fedAvg, .median: break
+        case let .trimmedMean(trim):
+            guard trim >= 0, k > 2 * trim else {
+                throw fail("a trimmed mean dropping \(trim) from each side needs more than \(2 * trim) updates a round; \(k) hospitals train")
+            }
+        case let .multiKrum(f, m):
+            guard f >= 0, k >= f + 3 else { throw fail("Multi-Krum with f = \(f) needs at least \(f + 3) updates a round; \(k) hospitals train") }
+            if let m, !(1...k).contains(m) { throw fail("Multi-Krum keeps 1...\(k) updates, not \(m)") }
+        }
+    }
+
     /// The transaction payload that publishes this task over `datasets` (manifest CIDs).
     public func publishTask(datasets: [String], datasetSchema: String) -> PublishTask {
         var numbers: [String: Double] = [
@@ -145,6 +188,7 @@ public struct FederatedTaskConfig: Sendable, Equatable {
         homomorphicKeyCID = parts.dropFirst().first { $0.hasPrefix("he=") }.map { String($0.dropFirst(3)) }
         weightBound = Int(h["he_weight_bound"] ?? 0)
         parties = Int(h["he_parties"] ?? 0)
+        try validate(hospitals: p.datasets.count)
     }
 }
 

@@ -44,7 +44,9 @@ public enum TestnetTask {
             shares.append(Share(node: node.name, train: part.train.count, validation: part.validation.count,
                                 labelCounts: part.train.labelCounts))
         }
-        return (consortium.taskConfig(spec: consortium.modelSpec(for: splits.train)), shares)
+        let config = consortium.taskConfig(spec: consortium.modelSpec(for: splits.train))
+        try config.validate(hospitals: layout.nodes.count)
+        return (config, shares)
     }
 
     /// A MedMNIST-layout archive (`train_images`/`train_labels`, `val_*`) of grey-scale images
