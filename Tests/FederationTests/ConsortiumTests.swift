@@ -3,6 +3,7 @@ import DataSets
 import Foundation
 import Learning
 import Ledger
+import Privacy
 import Tensor
 import Testing
 @testable import Federation
@@ -169,6 +170,42 @@ struct ConsortiumTests {
             let spent = try #require(consortium.state.dataset(node.datasetCID)).epsilonSpent
             #expect((trained == 0) == (spent == .zero), "\(node.name) trained \(trained) rounds, spent \(spent)")
         }
+    }
+
+    /// Client-level DP with 2 of 3 hospitals drawn per round: the draw is seeded and on the
+    /// chain, so it amplifies nothing. Each dataset's ledger ε is its own accountant's at
+    /// sampling rate 1 over the rounds its hospital trained in; the busiest reaches the target.
+    @Test func clientLevelDPChargesEachDatasetForTheRoundsItTrainedInAtRateOne() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 4)
+        config.clientsPerRound = 2
+        config.privacy.mode = .client
+        config.privacy.targetEpsilon = 5
+        config.privacy.clipNorm = 1
+        let (consortium, run) = try run(config, in: dir)
+        #expect(run.rounds.allSatisfy { $0.accepted.count == 2 && $0.rejected.isEmpty })
+        var largest = 0.0
+        for node in consortium.hospitals {
+            let trained = run.rounds.filter { $0.accepted.contains(node.name) }.count
+            var expected = RDPAccountant()
+            try expected.compose(samplingRate: 1, noiseMultiplier: run.noiseMultiplier, steps: trained)
+            let epsilon = trained == 0 ? 0 : try expected.epsilon(delta: config.privacy.delta).epsilon
+            let spent = try #require(consortium.state.dataset(node.datasetCID)).epsilonSpent.value
+            #expect(abs(spent - epsilon) < 1e-4, "\(node.name) trained \(trained) rounds: ledger ε \(spent), accountant \(epsilon)")
+            largest = max(largest, epsilon)
+        }
+        #expect(abs(largest - 5) < 1e-3)
+        #expect(abs(run.epsilonSpent - largest) < 1e-9)
+        // The same draw as the run: counts add up to 2 per round.
+        #expect(FederatedTaskRun.participationCounts(config: config, hospitals: 3).reduce(0, +) == 8)
+    }
+
+    /// An aggregate of m of the K noise shares carries m·σ²C²/K: σ·√(m/K) is what protects it.
+    @Test func leavingUpdatesOutWeakensTheNoiseOfTheSum() {
+        #expect(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 4) == 2)
+        #expect(abs(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 3) - 3.0.squareRoot()) < 1e-12)
+        #expect(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 1) == 1)
     }
 
     /// Client-level DP calibrated to ε 6 over 3 rounds against a budget of 3: the round that

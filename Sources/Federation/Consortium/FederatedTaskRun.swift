@@ -60,7 +60,9 @@ public final class FederatedTaskRun: AggregateContributor {
     let training: LocalTraining
     /// The noise multiplier in force (client-level DP), resolved from a target ε if needed.
     public let noiseMultiplier: Double
-    var accountant = RDPAccountant()
+    /// Client-level DP: one accountant per hospital's dataset, advanced only by committed
+    /// rounds the hospital trained in.
+    var clientAccountants: [RDPAccountant] = []
     /// Sample-level DP: each hospital's noise multiplier, sampling rate, steps per round and
     /// accountant (ε is per dataset; each hospital's data sees only its own DP-SGD steps).
     var samplePrivacy: [(sigma: Double, rate: Double, stepsPerRound: Int, accountant: RDPAccountant)] = []
@@ -95,12 +97,14 @@ public final class FederatedTaskRun: AggregateContributor {
         try config.validate(hospitals: consortium.hospitals.count)
         var config = config
         if config.privacy.mode == .client, let target = config.privacy.targetEpsilon {
-            // One step per round at the client sampling rate (1 when every hospital takes part).
-            let k = consortium.hospitals.count
-            let rate = config.clientsPerRound > 0 && config.clientsPerRound < k ? Double(config.clientsPerRound) / Double(k) : 1
+            // One step per round a hospital trains in, at sampling rate 1: the draw of a
+            // round's hospitals is seeded by the task and visible on the chain, so it is no
+            // secret and amplifies nothing. The busiest hospital reaches the target.
+            let busiest = Self.participationCounts(config: config, hospitals: consortium.hospitals.count).max() ?? config.rounds
             config.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
-                targetEpsilon: target, samplingRate: rate, steps: config.rounds, delta: config.privacy.delta)
+                targetEpsilon: target, samplingRate: 1, steps: max(busiest, 1), delta: config.privacy.delta)
         }
+        clientAccountants = Array(repeating: RDPAccountant(), count: consortium.hospitals.count)
         noiseMultiplier = config.privacy.noiseMultiplier
         if config.privacy.mode == .sample {
             samplePrivacy = try consortium.hospitals.map { node in
@@ -140,7 +144,7 @@ public final class FederatedTaskRun: AggregateContributor {
         if config.privacy.mode == .sample {
             return samplePrivacy.compactMap { try? $0.accountant.epsilon(delta: config.privacy.delta).epsilon }.max() ?? 0
         }
-        return (try? accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
+        return clientAccountants.compactMap { try? $0.epsilon(delta: config.privacy.delta).epsilon }.max() ?? 0
     }
 
     /// Runs every round, or until the federated validation AUC reaches the task's target.
@@ -236,6 +240,12 @@ public final class FederatedTaskRun: AggregateContributor {
             throw FederationError("round \(r): the committed aggregate was not proposed in this process")
         }
         global = outcome.model
+        if config.privacy.mode == .client {
+            // The committed aggregate's spend, now final: advance the participants' accountants.
+            let taking = Self.participantIndices(round: r, config: config, hospitals: nodes.count)
+            let sigma = Self.effectiveNoiseMultiplier(noiseMultiplier, participants: taking.count, included: outcome.included.count)
+            for k in taking { try clientAccountants[k].compose(samplingRate: 1, noiseMultiplier: sigma, steps: 1) }
+        }
         // The committed model goes into its master's store while the hospitals evaluate it
         // (see `storeOrHash`); the round ends once it is durable.
         let write = UploadPipeline<String>()
@@ -277,14 +287,44 @@ public final class FederatedTaskRun: AggregateContributor {
     func participants(round r: Int) -> [HospitalNode] {
         let all = consortium.hospitals
         guard config.clientsPerRound > 0, config.clientsPerRound < all.count else { return all }
-        var rng = SeededGenerator(seed: config.seed).derived(0xC11E_0000 &+ UInt64(r))
-        return rng.permutation(all.count).prefix(config.clientsPerRound).sorted().map { all[$0] }
+        return Self.participantIndices(round: r, config: config, hospitals: all.count).map { all[$0] }
     }
 
-    /// The fraction of hospitals taking part in each round (the client sampling rate).
-    var clientRate: Double {
-        let k = consortium.hospitals.count
-        return config.clientsPerRound > 0 && config.clientsPerRound < k ? Double(config.clientsPerRound) / Double(k) : 1
+    /// The indices of the hospitals training in round `r`, in order.
+    static func participantIndices(round r: Int, config: FederatedTaskConfig, hospitals: Int) -> [Int] {
+        guard config.clientsPerRound > 0, config.clientsPerRound < hospitals else { return Array(0..<hospitals) }
+        var rng = SeededGenerator(seed: config.seed).derived(0xC11E_0000 &+ UInt64(r))
+        return rng.permutation(hospitals).prefix(config.clientsPerRound).sorted()
+    }
+
+    /// How many of the task's rounds each hospital trains in.
+    static func participationCounts(config: FederatedTaskConfig, hospitals: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: hospitals)
+        for r in 0..<config.rounds { for k in participantIndices(round: r, config: config, hospitals: hospitals) { counts[k] += 1 } }
+        return counts
+    }
+
+    /// The client-level noise multiplier that actually protects a round's aggregate. Each of
+    /// the round's `participants` hospitals adds N(0, σ²C²/K) to its clipped update; an
+    /// aggregate of `included` of them carries `included`·σ²C²/K, which is σ²C² only when
+    /// none was left out.
+    static func effectiveNoiseMultiplier(_ sigma: Double, participants: Int, included: Int) -> Double {
+        sigma * (Double(included) / Double(max(participants, 1))).squareRoot()
+    }
+
+    /// Client-level DP: what a round aggregating `included` of the participants' updates costs
+    /// each participating hospital's dataset, from its accountant over the committed rounds.
+    /// A hospital whose update was left out is charged too: the checks that left it out read it.
+    func clientSpend(round r: Int, included: Int) -> [(hospital: Int, epsilon: Double)] {
+        let taking = Self.participantIndices(round: r, config: config, hospitals: consortium.hospitals.count)
+        let sigma = Self.effectiveNoiseMultiplier(noiseMultiplier, participants: taking.count, included: included)
+        return taking.map { k in
+            let before = (try? clientAccountants[k].epsilon(delta: config.privacy.delta).epsilon) ?? 0
+            var after = clientAccountants[k]
+            let e = (try? after.compose(samplingRate: 1, noiseMultiplier: sigma, steps: 1))
+                .flatMap { try? after.epsilon(delta: config.privacy.delta).epsilon } ?? .infinity
+            return (k, max(0, e - before))
+        }
     }
 
     /// The master step, run by whichever node proposes while a round waits for its aggregate:
@@ -348,8 +388,7 @@ public final class FederatedTaskRun: AggregateContributor {
         var txs = uncommitted + judgement.changes.map { sign(.reputationChange($0)) }
         let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
-        var spent: [CommitAggregate.DatasetSpend] = []
-        if let spend = privacySpend(round: r) { spent = spend }
+        let spent = try privacySpend(round: r, included: included.count)
         // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
         // finds out first and stops the task with the ledger's own error, before it
         // aggregates and stores a model the state machine would refuse.
@@ -408,12 +447,23 @@ public final class FederatedTaskRun: AggregateContributor {
         }
     }
 
-    /// ε each dataset spends in round `r` (the accountants advance once per round, whichever
-    /// master asks first; repeated proposals in the same round reuse the figures).
-    func privacySpend(round r: Int) -> [CommitAggregate.DatasetSpend]? {
+    /// ε each dataset spends in round `r` when the aggregate includes `included` updates.
+    ///
+    /// Sample-level: each participating hospital's DP-SGD steps, whatever is aggregated (its
+    /// accountant advances once per round, whichever master asks first; repeated proposals in
+    /// the same round reuse the figures). Client-level: see `clientSpend`.
+    func privacySpend(round r: Int, included: Int) throws -> [CommitAggregate.DatasetSpend] {
+        let nodes = consortium.hospitals
+        if config.privacy.mode == .client {
+            // Not cached: the spend depends on how many updates this master includes; the
+            // accountants advance once the round's aggregate commits (`runRound`).
+            return try clientSpend(round: r, included: included).map { k, e in
+                guard let epsilon = Epsilon(e) else { throw FederationError("round \(r): the accountant gave ε = \(e) for \(nodes[k].name)") }
+                return .init(dataset: nodes[k].datasetCID, epsilon: epsilon)
+            }
+        }
         if let cached = spendCache[r] { return cached }
         var spent: [CommitAggregate.DatasetSpend] = []
-        let nodes = consortium.hospitals
         if config.privacy.mode == .sample {
             let taking = Set(participants(round: r).map(\.index))
             for k in samplePrivacy.indices where taking.contains(k) {
@@ -424,11 +474,6 @@ public final class FederatedTaskRun: AggregateContributor {
                 let after = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? before
                 if let e = Epsilon(max(0, after - before)) { spent.append(.init(dataset: nodes[k].datasetCID, epsilon: e)) }
             }
-        }
-        if config.privacy.mode == .client {
-            let before = epsilonSpent
-            try? accountant.compose(samplingRate: clientRate, noiseMultiplier: noiseMultiplier, steps: 1)
-            if let e = Epsilon(max(0, epsilonSpent - before)) { spent = nodes.map { .init(dataset: $0.datasetCID, epsilon: e) } }
         }
         spendCache[r] = spent
         return spent
