@@ -201,11 +201,45 @@ struct ConsortiumTests {
         #expect(FederatedTaskRun.participationCounts(config: config, hospitals: 3).reduce(0, +) == 8)
     }
 
+    /// Every validator works out what a round costs each dataset from the chain: the spend the
+    /// master committed passes, and an understated, missing or extra one is refused.
+    @Test(arguments: [FederatedPrivacy.Mode.client, .sample])
+    func validatorsRefuseAnAggregateThatMisstatesTheRoundsPrivacySpend(mode: FederatedPrivacy.Mode) throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 2)
+        config.privacy.mode = mode
+        config.privacy.targetEpsilon = 5
+        config.privacy.clipNorm = 1
+        let (consortium, run) = try run(config, in: dir)
+        let state = consortium.state
+        let task = try #require(state.task(run.taskID))
+        let committed = try #require(state.aggregate(RoundKey(task: run.taskID, round: 1)))
+        let spent = try task.spec.datasets.map { cid in
+            CommitAggregate.DatasetSpend(dataset: cid, epsilon: try #require(state.privacySpend(SpendKey(dataset: cid, task: run.taskID, round: 1))).epsilon)
+        }
+        #expect(spent.allSatisfy { $0.epsilon > .zero })
+        func aggregate(_ spend: [CommitAggregate.DatasetSpend]) -> CommitAggregate {
+            CommitAggregate(task: run.taskID, round: 1, updates: committed.updates, modelCID: committed.modelCID,
+                            metrics: committed.metrics, privacySpent: spend)
+        }
+        let verifier = AggregateVerifier(blobs: consortium.hospitals[1].blobs)
+        let parsed = try FederatedTaskConfig(publishTask: task.spec)
+        try verifier.checkPrivacySpend(aggregate(spent), task: task, config: parsed, state: state)
+        var understated = spent
+        understated[0].epsilon = Epsilon(micro: spent[0].epsilon.micro - 10_000)
+        for wrong in [understated, Array(spent.dropLast()), spent + [.init(dataset: "QmElsewhere", epsilon: Epsilon(0.1)!)], []] {
+            #expect(throws: FederationError.self) {
+                try verifier.checkPrivacySpend(aggregate(wrong), task: task, config: parsed, state: state)
+            }
+        }
+    }
+
     /// An aggregate of m of the K noise shares carries m·σ²C²/K: σ·√(m/K) is what protects it.
     @Test func leavingUpdatesOutWeakensTheNoiseOfTheSum() {
-        #expect(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 4) == 2)
-        #expect(abs(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 3) - 3.0.squareRoot()) < 1e-12)
-        #expect(FederatedTaskRun.effectiveNoiseMultiplier(2, participants: 4, included: 1) == 1)
+        #expect(TaskPrivacyAccounting.effectiveNoiseMultiplier(2, participants: 4, included: 4) == 2)
+        #expect(abs(TaskPrivacyAccounting.effectiveNoiseMultiplier(2, participants: 4, included: 3) - 3.0.squareRoot()) < 1e-12)
+        #expect(TaskPrivacyAccounting.effectiveNoiseMultiplier(2, participants: 4, included: 1) == 1)
     }
 
     /// Client-level DP calibrated to ε 6 over 3 rounds against a budget of 3: the round that

@@ -60,13 +60,10 @@ public final class FederatedTaskRun: AggregateContributor {
     let training: LocalTraining
     /// The noise multiplier in force (client-level DP), resolved from a target ε if needed.
     public let noiseMultiplier: Double
-    /// Client-level DP: one accountant per hospital's dataset, advanced only by committed
-    /// rounds the hospital trained in.
-    var clientAccountants: [RDPAccountant] = []
-    /// Sample-level DP: each hospital's noise multiplier, sampling rate, steps per round and
-    /// accountant (ε is per dataset; each hospital's data sees only its own DP-SGD steps).
-    var samplePrivacy: [(sigma: Double, rate: Double, stepsPerRound: Int, accountant: RDPAccountant)] = []
-    var spendCache: [Int: [CommitAggregate.DatasetSpend]] = [:]
+    /// What each round costs each dataset; every validator works it out the same way.
+    let accounting: TaskPrivacyAccounting
+    /// Sample-level DP: each hospital's DP-SGD noise multiplier.
+    var sampleSigmas: [Double] = []
     var homomorphic: HomomorphicAggregation?
     var encryptors: [PaillierEncryptor] = []
     /// The round waiting for its aggregate, and its submissions.
@@ -104,18 +101,11 @@ public final class FederatedTaskRun: AggregateContributor {
             config.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
                 targetEpsilon: target, samplingRate: 1, steps: max(busiest, 1), delta: config.privacy.delta)
         }
-        clientAccountants = Array(repeating: RDPAccountant(), count: consortium.hospitals.count)
         noiseMultiplier = config.privacy.noiseMultiplier
+        let accounting = TaskPrivacyAccounting(config: config, datasets: consortium.hospitals.count)
+        self.accounting = accounting
         if config.privacy.mode == .sample {
-            samplePrivacy = try consortium.hospitals.map { node in
-                let plan = PrivateTrainer.plan(datasetSize: node.train.count, batchSize: config.batchSize)
-                let perRound = plan.stepsPerEpoch * config.localEpochs
-                let sigma = try config.privacy.targetEpsilon.map {
-                    try NoiseCalibration.noiseMultiplier(targetEpsilon: $0, samplingRate: plan.samplingRate,
-                                                         steps: perRound * config.rounds, delta: config.privacy.delta)
-                } ?? config.privacy.noiseMultiplier
-                return (sigma, plan.samplingRate, perRound, RDPAccountant())
-            }
+            sampleSigmas = try consortium.hospitals.map { try accounting.sampleMechanism(examples: $0.train.count).noiseMultiplier }
         }
         if config.privacy.homomorphic {
             config.homomorphicKeyCID = try consortium.makeHomomorphicKey()
@@ -138,13 +128,14 @@ public final class FederatedTaskRun: AggregateContributor {
         taskID = try consortium.publish(config)
     }
 
-    /// Cumulative ε so far: per dataset under sample-level DP (the largest is reported), for
-    /// every hospital's contribution under client-level DP.
+    /// Cumulative ε of the committed rounds, per dataset; the largest is reported.
     public var epsilonSpent: Double {
-        if config.privacy.mode == .sample {
-            return samplePrivacy.compactMap { try? $0.accountant.epsilon(delta: config.privacy.delta).epsilon }.max() ?? 0
-        }
-        return clientAccountants.compactMap { try? $0.epsilon(delta: config.privacy.delta).epsilon }.max() ?? 0
+        let state = consortium.state
+        var committed: UInt32 = 0
+        while state.aggregate(RoundKey(task: taskID, round: committed)) != nil { committed += 1 }
+        guard config.privacy.mode != .none, let task = state.task(taskID),
+              let history = try? accounting.history(of: task, before: committed, state: state) else { return 0 }
+        return ((try? accounting.spent(after: history)) ?? []).max() ?? 0
     }
 
     /// Runs every round, or until the federated validation AUC reaches the task's target.
@@ -180,7 +171,7 @@ public final class FederatedTaskRun: AggregateContributor {
                     // DP-SGD. The noise seed is derived from the run's seed so simulations repeat;
                     // a deployment leaves it nil (system randomness), as a known seed voids privacy.
                     let dp = DPSGDConfiguration(clippingNorm: config.privacy.clipNorm,
-                                                noise: .multiplier(samplePrivacy[node.index].sigma),
+                                                noise: .multiplier(sampleSigmas[node.index]),
                                                 delta: config.privacy.delta, noiseSeed: seed ^ 0x5EED)
                     let trainer = try PrivateTrainer(model: node.model,
                                                      configuration: training.configuration(epochs: config.localEpochs, seed: seed),
@@ -240,12 +231,6 @@ public final class FederatedTaskRun: AggregateContributor {
             throw FederationError("round \(r): the committed aggregate was not proposed in this process")
         }
         global = outcome.model
-        if config.privacy.mode == .client {
-            // The committed aggregate's spend, now final: advance the participants' accountants.
-            let taking = Self.participantIndices(round: r, config: config, hospitals: nodes.count)
-            let sigma = Self.effectiveNoiseMultiplier(noiseMultiplier, participants: taking.count, included: outcome.included.count)
-            for k in taking { try clientAccountants[k].compose(samplingRate: 1, noiseMultiplier: sigma, steps: 1) }
-        }
         // The committed model goes into its master's store while the hospitals evaluate it
         // (see `storeOrHash`); the round ends once it is durable.
         let write = UploadPipeline<String>()
@@ -302,29 +287,6 @@ public final class FederatedTaskRun: AggregateContributor {
         var counts = [Int](repeating: 0, count: hospitals)
         for r in 0..<config.rounds { for k in participantIndices(round: r, config: config, hospitals: hospitals) { counts[k] += 1 } }
         return counts
-    }
-
-    /// The client-level noise multiplier that actually protects a round's aggregate. Each of
-    /// the round's `participants` hospitals adds N(0, σ²C²/K) to its clipped update; an
-    /// aggregate of `included` of them carries `included`·σ²C²/K, which is σ²C² only when
-    /// none was left out.
-    static func effectiveNoiseMultiplier(_ sigma: Double, participants: Int, included: Int) -> Double {
-        sigma * (Double(included) / Double(max(participants, 1))).squareRoot()
-    }
-
-    /// Client-level DP: what a round aggregating `included` of the participants' updates costs
-    /// each participating hospital's dataset, from its accountant over the committed rounds.
-    /// A hospital whose update was left out is charged too: the checks that left it out read it.
-    func clientSpend(round r: Int, included: Int) -> [(hospital: Int, epsilon: Double)] {
-        let taking = Self.participantIndices(round: r, config: config, hospitals: consortium.hospitals.count)
-        let sigma = Self.effectiveNoiseMultiplier(noiseMultiplier, participants: taking.count, included: included)
-        return taking.map { k in
-            let before = (try? clientAccountants[k].epsilon(delta: config.privacy.delta).epsilon) ?? 0
-            var after = clientAccountants[k]
-            let e = (try? after.compose(samplingRate: 1, noiseMultiplier: sigma, steps: 1))
-                .flatMap { try? after.epsilon(delta: config.privacy.delta).epsilon } ?? .infinity
-            return (k, max(0, e - before))
-        }
     }
 
     /// The master step, run by whichever node proposes while a round waits for its aggregate:
@@ -388,7 +350,7 @@ public final class FederatedTaskRun: AggregateContributor {
         var txs = uncommitted + judgement.changes.map { sign(.reputationChange($0)) }
         let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
-        let spent = try privacySpend(round: r, included: included.count)
+        let spent = try privacySpend(round: r, submissions: submissions, included: included.count, state: state)
         // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
         // finds out first and stops the task with the ledger's own error, before it
         // aggregates and stores a model the state machine would refuse.
@@ -447,36 +409,18 @@ public final class FederatedTaskRun: AggregateContributor {
         }
     }
 
-    /// ε each dataset spends in round `r` when the aggregate includes `included` updates.
-    ///
-    /// Sample-level: each participating hospital's DP-SGD steps, whatever is aggregated (its
-    /// accountant advances once per round, whichever master asks first; repeated proposals in
-    /// the same round reuse the figures). Client-level: see `clientSpend`.
-    func privacySpend(round r: Int, included: Int) throws -> [CommitAggregate.DatasetSpend] {
-        let nodes = consortium.hospitals
-        if config.privacy.mode == .client {
-            // Not cached: the spend depends on how many updates this master includes; the
-            // accountants advance once the round's aggregate commits (`runRound`).
-            return try clientSpend(round: r, included: included).map { k, e in
-                guard let epsilon = Epsilon(e) else { throw FederationError("round \(r): the accountant gave ε = \(e) for \(nodes[k].name)") }
-                return .init(dataset: nodes[k].datasetCID, epsilon: epsilon)
-            }
+    /// ε each dataset spends in round `r` when the aggregate sums `included` of the
+    /// `submissions` (`TaskPrivacyAccounting`; validators recompute it from the chain).
+    func privacySpend(round r: Int, submissions: [Submission], included: Int,
+                      state: WorldState) throws -> [CommitAggregate.DatasetSpend] {
+        guard config.privacy.mode != .none else { return [] }
+        guard let task = state.task(taskID) else { throw FederationError("task \(taskID.hex.prefix(12))… is not on the chain") }
+        let round = TaskPrivacyAccounting.Round(trained: submissions.map { ($0.node.index, $0.sampleCount) }, included: included)
+        let history = try accounting.history(of: task, before: UInt32(r), state: state)
+        return try accounting.spend(of: round, after: history).map { k, e in
+            guard let epsilon = Epsilon(e) else { throw FederationError("round \(r): the accountant gave ε = \(e) for \(consortium.hospitals[k].name)") }
+            return .init(dataset: consortium.hospitals[k].datasetCID, epsilon: epsilon)
         }
-        if let cached = spendCache[r] { return cached }
-        var spent: [CommitAggregate.DatasetSpend] = []
-        if config.privacy.mode == .sample {
-            let taking = Set(participants(round: r).map(\.index))
-            for k in samplePrivacy.indices where taking.contains(k) {
-                let before = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? 0
-                try? samplePrivacy[k].accountant.compose(samplingRate: samplePrivacy[k].rate,
-                                                         noiseMultiplier: samplePrivacy[k].sigma,
-                                                         steps: samplePrivacy[k].stepsPerRound)
-                let after = (try? samplePrivacy[k].accountant.epsilon(delta: config.privacy.delta).epsilon) ?? before
-                if let e = Epsilon(max(0, after - before)) { spent.append(.init(dataset: nodes[k].datasetCID, epsilon: e)) }
-            }
-        }
-        spendCache[r] = spent
-        return spent
     }
 
     /// The checks for this task (see `FederatedTaskConfig.updateChecker`).

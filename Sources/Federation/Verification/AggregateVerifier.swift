@@ -10,8 +10,10 @@ import Synchronization
 /// rebuilds the previous global model (from its cache, or by replaying the task's earlier
 /// aggregates from their update blobs), aggregates the included updates with the task's rule,
 /// applies the server optimiser, and compares the CID of the resulting model blob with the one
-/// the transaction carries. A mismatch refuses the transaction; inside a proposed block that
-/// refuses the block and becomes evidence against its proposer.
+/// the transaction carries. It also works out what the round costs each dataset in ε
+/// (`TaskPrivacyAccounting`) and compares that with the spend the transaction states, so a
+/// master cannot understate the privacy ledger. A mismatch refuses the transaction; inside a
+/// proposed block that refuses the block and becomes evidence against its proposer.
 public final class AggregateVerifier: DomainValidator {
     public let name = "aggregate-recomputation"
     let blobs: any BlobSource
@@ -25,6 +27,8 @@ public final class AggregateVerifier: DomainValidator {
     let prefetched: PrefetchedUpdates
     /// Plaintext aggregates computed ahead of their proposal (`speculate`).
     let speculations = Mutex(SpeculativeAggregates())
+    /// Each task's privacy accounting (it caches calibrated noise multipliers).
+    let accountings = Mutex<[Hash256: TaskPrivacyAccounting]>([:])
 
     public convenience init(blobs: any BlobSource) { self.init(blobs: blobs, worker: .shared) }
 
@@ -47,6 +51,7 @@ public final class AggregateVerifier: DomainValidator {
         if verified.withLock({ $0.contains(transaction.hash) }) { return }
         guard let task = context.state.task(aggregate.task) else { return }  // the ledger reports it
         let config = try FederatedTaskConfig(publishTask: task.spec)
+        try checkPrivacySpend(aggregate, task: task, config: config, state: context.state)
         let recomputed: GlobalModel, cid: String
         if let hit = speculated(aggregate, config: config, state: context.state) {
             (recomputed, cid) = hit
@@ -60,6 +65,29 @@ public final class AggregateVerifier: DomainValidator {
         }
         cache.withLock { $0.insert(recomputed, cid: cid) }
         verified.withLock { _ = $0.insert(transaction.hash) }
+    }
+
+    /// Refuses an aggregate whose stated ε spend differs from what its round costs each
+    /// dataset by more than one micro-ε (room for another platform's last floating-point bit).
+    func checkPrivacySpend(_ aggregate: CommitAggregate, task: TaskRecord, config: FederatedTaskConfig,
+                           state: any LedgerStateReader) throws {
+        let accounting = accountings.withLock { cache in
+            if let known = cache[task.id] { return known }
+            let made = TaskPrivacyAccounting(config: config, datasets: task.spec.datasets.count)
+            cache[task.id] = made
+            return made
+        }
+        let expected = try accounting.expectedSpend(of: aggregate, task: task, state: state)
+        let stated = Dictionary(aggregate.privacySpent.map { ($0.dataset, $0.epsilon.micro) }, uniquingKeysWith: { a, _ in a })
+        let owed = Dictionary(expected.map { ($0.dataset, $0.epsilon.micro) }, uniquingKeysWith: { a, _ in a })
+        let agrees = Set(stated.keys) == Set(owed.keys)
+            && owed.allSatisfy { dataset, micro in stated[dataset].map { $0 >= micro ? $0 - micro <= 1 : micro - $0 <= 1 } ?? false }
+        guard agrees else {
+            func list(_ spends: [CommitAggregate.DatasetSpend]) -> String {
+                spends.isEmpty ? "nothing" : spends.map { "\($0.dataset.prefix(12))… ε \($0.epsilon)" }.joined(separator: ", ")
+            }
+            throw FederationError("round \(aggregate.round) states a privacy spend of \(list(aggregate.privacySpent)), but its updates cost \(list(expected))")
+        }
     }
 
     /// Queues the plaintext update blob `cid` for fetching and decoding at idle priority (see
