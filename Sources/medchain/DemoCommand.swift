@@ -28,7 +28,8 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Encrypt updates with packed Paillier; only the sum is decrypted.") var he = false
     @Option(help: "Share only this fraction of the parameters each round (top-k).") var partial = 1.0
     @Option(help: "Number of malicious hospitals (default: 1 with --attack, else 0).") var malicious: Int?
-    @Option(help: "Attack: sign-flip, scale, noise, lying-master (default with --malicious: sign-flip).") var attack: String?
+    @Option(help: "Attack: sign-flip, scale, noise, lying-master, understate-epsilon (with --dp) (default with --malicious: sign-flip).")
+    var attack: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Consensus: bft (every hospital a validator) or single (hospital 1 the only validator).")
     var consensus = "bft"
@@ -54,7 +55,10 @@ struct DemoCommand: ParsableCommand {
         guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1") }
         guard partial > 0 && partial <= 1 else { throw ValidationError("--partial must be in (0, 1]") }
         guard HospitalBehaviour(rawValue: attackName) != nil, attackName != "honest" else {
-            throw ValidationError("--attack must be sign-flip, scale, noise or lying-master")
+            throw ValidationError("--attack must be sign-flip, scale, noise, lying-master or understate-epsilon")
+        }
+        if attackName == "understate-epsilon" && dp == "none" {
+            throw ValidationError("--attack understate-epsilon needs --dp sample or --dp client: without DP there is no ε to understate")
         }
         guard maliciousCount >= 0 && maliciousCount < hospitals else { throw ValidationError("--malicious must be in 0..<hospitals") }
         guard FederatedConsortium.Ordering(rawValue: consensus) != nil else { throw ValidationError("--consensus must be bft or single") }

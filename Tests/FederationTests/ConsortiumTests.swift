@@ -112,6 +112,30 @@ struct ConsortiumTests {
         #expect(!consortium.state.evidence.isEmpty)
     }
 
+    /// A master that states half of each dataset's ε spend proposes a block the other
+    /// validators refuse with evidence; the ledger ends with what the rounds really cost.
+    @Test func underBFTAMasterUnderstatingTheEpsilonSpendIsCaughtWithEvidence() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 12)
+        config.privacy.mode = .sample
+        config.privacy.targetEpsilon = 5
+        config.privacy.clipNorm = 1
+        let (consortium, run) = try run(config, in: dir, ordering: .bft) { consortium in
+            consortium.hospitals[2].behaviour = .understateEpsilon
+            (consortium.ordering as! BFTOrdering).makeLyingMaster(2)
+        }
+        let caught = run.rounds.filter { !$0.evidence.isEmpty }
+        #expect(!caught.isEmpty, "the liar never proposed an aggregate in 12 rounds")
+        #expect(caught.allSatisfy { $0.evidence.allSatisfy { $0.hasPrefix("hospital-3") && $0.contains("privacy spend") } })
+        #expect(Set(consortium.hospitals.map { $0.ledger.tip.stateRoot }).count == 1)
+        // Every dataset's ledger ε is the full cost of the rounds it trained in: the target.
+        for node in consortium.hospitals {
+            let spent = try #require(consortium.state.dataset(node.datasetCID)).epsilonSpent.value
+            #expect(abs(spent - 5) < 1e-3, "\(node.name): ledger ε \(spent)")
+        }
+    }
+
     /// With one validator the liar is the validator itself: its ledger re-computes the
     /// aggregate before proposing and refuses it, so the lie never reaches a block.
     @Test func aLyingMastersAggregateIsRefusedBecauseItDoesNotRecompute() throws {

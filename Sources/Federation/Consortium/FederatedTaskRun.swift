@@ -350,7 +350,11 @@ public final class FederatedTaskRun: AggregateContributor {
         var txs = uncommitted + judgement.changes.map { sign(.reputationChange($0)) }
         let (included, reasons, reputation) = (judgement.included, judgement.reasons, judgement.reputation)
         guard !included.isEmpty else { throw FederationError("round \(r): every update was rejected") }
-        let spent = try privacySpend(round: r, submissions: submissions, included: included.count, state: state)
+        var spent = try privacySpend(round: r, submissions: submissions, included: included.count, state: state)
+        if master.behaviour == .understateEpsilon {
+            // The attack: claim half the spend, so the budgets last twice as long.
+            spent = spent.map { .init(dataset: $0.dataset, epsilon: Epsilon(micro: $0.epsilon.micro / 2)) }
+        }
         // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
         // finds out first and stops the task with the ledger's own error, before it
         // aggregates and stores a model the state machine would refuse.
@@ -381,7 +385,7 @@ public final class FederatedTaskRun: AggregateContributor {
             metrics: NamedValues(["accepted": Double(included.count), "submitted": Double(submissions.count)])!,
             privacySpent: spent)))
         txs.append(commit)
-        if master.behaviour != .lyingMaster {
+        if !master.behaviour.isLyingMaster {
             consortium.verifiers[master.key.publicKey]?.recordOwnAggregate(commit.hash, model: next, cid: modelCID)
         }
         proposed[modelCID] = Proposed(model: next, included: included, reasons: reasons, reputation: reputation,
@@ -463,7 +467,7 @@ public final class FederatedTaskRun: AggregateContributor {
     /// Applies the node's behaviour, then the task's encoding.
     func encode(_ delta: [Float], node: HospitalNode, encoder: UpdateEncoder) throws -> ModelUpdate {
         switch node.behaviour {
-        case .honest, .lyingMaster:
+        case .honest, .lyingMaster, .understateEpsilon:
             return try encoder.encode(delta, noise: &node.noise)
         case .signFlip:
             return try encoder.encode(delta.map { -4 * $0 }, noise: &node.noise)

@@ -17,6 +17,12 @@ public enum HospitalBehaviour: String, Sendable, CaseIterable {
     case noise
     /// As master, commits an aggregate that does not match the updates.
     case lyingMaster = "lying-master"
+    /// As master, commits the right aggregate but states half of what the round costs each
+    /// dataset in ε (to stretch the datasets' budgets).
+    case understateEpsilon = "understate-epsilon"
+
+    /// Whether the behaviour is a master's: it shows only when the hospital proposes.
+    public var isLyingMaster: Bool { self == .lyingMaster || self == .understateEpsilon }
 }
 
 /// One hospital: its identity, encrypted blockstore, ledger replica and private data.

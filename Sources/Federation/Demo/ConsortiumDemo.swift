@@ -64,9 +64,9 @@ public struct ConsortiumDemo {
         for k in 0..<min(c.malicious, shares.count) {
             // Attackers are the last hospitals; with a single validator only hospital 1 proposes,
             // so only it can be a lying master.
-            let index = c.attack == .lyingMaster && c.ordering == .single ? k : shares.count - 1 - k
+            let index = c.attack.isLyingMaster && c.ordering == .single ? k : shares.count - 1 - k
             consortium.hospitals[index].behaviour = c.attack
-            if c.attack == .lyingMaster, let bft = consortium.ordering as? BFTOrdering { bft.makeLyingMaster(index) }
+            if c.attack.isLyingMaster, let bft = consortium.ordering as? BFTOrdering { bft.makeLyingMaster(index) }
         }
         try consortium.registerDatasets(classNames: splits.classNames, epsilonBudget: c.epsilonBudget)
         let run = try FederatedTaskRun(consortium: consortium, config: task, evaluation: test)
