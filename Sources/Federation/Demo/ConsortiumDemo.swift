@@ -112,7 +112,8 @@ public struct ConsortiumDemo {
             meanOwnHeldOut: Self.meanOwnHeldOut(hospitals.compactMap(\.ownHeldOut)),
             rounds: run.rounds, chain: chain,
             privacy: .init(mode: c.privacy.mode.rawValue, epsilon: run.epsilonSpent, delta: c.privacy.delta,
-                           noiseMultiplier: c.privacy.mode == .none ? nil : run.noiseMultiplier),
+                           noiseMultiplier: c.privacy.mode == .none ? nil
+                                : c.privacy.mode == .sample ? run.sampleSigmas.max() : run.noiseMultiplier),
             timing: .init(totalSeconds: total, trainingSeconds: t.training, ledgerSeconds: t.ledger,
                           storeSeconds: t.store, cryptoSeconds: t.crypto),
             threshold: federatedThreshold,

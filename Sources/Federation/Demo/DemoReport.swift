@@ -91,6 +91,8 @@ public struct DemoReport: Codable, Sendable {
         public var mode: String
         public var epsilon: Double
         public var delta: Double
+        /// σ: client-level, the task's; sample-level, the largest of the hospitals' DP-SGD σ
+        /// (each is calibrated to its own data size).
         public var noiseMultiplier: Double?
 
         enum CodingKeys: String, CodingKey {
