@@ -55,6 +55,11 @@ struct ConsortiumTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (consortium, run) = try run(Self.config(), in: dir, ordering: ordering)
         #expect(run.rounds.count == 2 && run.rounds.allSatisfy { $0.accepted.count == 3 })
+        // Each update carries its hospital's local validation metrics.
+        for node in consortium.hospitals {
+            let metrics = try #require(consortium.state.update(UpdateKey(task: run.taskID, round: 1, member: node.key.publicKey))).metrics
+            #expect(metrics["val_loss"] != nil && metrics["val_accuracy"] != nil && metrics["val_examples"] == Double(node.validation.count))
+        }
         let roots = Set(consortium.hospitals.map { $0.ledger.tip.stateRoot })
         #expect(roots.count == 1)
         // Re-verification from genesis of a node that did not produce the blocks.

@@ -181,6 +181,10 @@ public final class FederatedTaskRun: AggregateContributor {
                 }
                 return try training.delta(model: node.model, global: global.parameters, data: node.train, seed: seed)
             }
+            // The locally trained model (still in `node.model`) on the hospital's own validation data.
+            let metrics = consortium.timing.measure(\.training) {
+                LocalValidationMetrics.metrics(of: node.model, validation: node.validation, trainExamples: node.train.count)
+            }
             let update = try encode(delta, node: node, encoder: encoder)
             var blob = [UInt8](update.encoded())
             if let he = homomorphic {
@@ -195,7 +199,7 @@ public final class FederatedTaskRun: AggregateContributor {
                 let cid = try node.store.put(bytes: blob).root.description
                 let tx = try consortium.submit(.submitUpdate(SubmitUpdate(
                     task: taskID, round: UInt32(r), updateCID: cid, sampleCount: UInt64(node.train.count),
-                    norm: norm, metrics: NamedValues(["train_examples": Double(node.train.count)])!)),
+                    norm: norm, metrics: metrics)),
                     from: node, measured: false)
                 if plaintext { consortium.announce(update, cid: cid, from: node) }
                 return Submission(node: node, tx: tx, sampleCount: node.train.count)

@@ -208,11 +208,12 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         let training = LocalTraining(config: config, workers: 1)
         let delta = try training.delta(model: model, global: global.parameters, data: data.train,
                                        seed: training.seed(round: r, participant: work.index))
+        let metrics = LocalValidationMetrics.metrics(of: model, validation: data.validation, trainExamples: data.train.count)
         let update = try UpdateEncoder(config: config, participants: work.participants).encode(delta, noise: &noise)
         let cid = try runtime.blockstore.put(bytes: [UInt8](update.encoded()), pin: true).root.description
         let payload = TransactionPayload.submitUpdate(SubmitUpdate(
             task: work.key.task, round: work.key.round, updateCID: cid, sampleCount: UInt64(data.train.count), norm: update.norm,
-            metrics: NamedValues(["train_examples": Double(data.train.count)])!))
+            metrics: metrics))
         let outcome = try await submit(payload)
         submitted.insert(work.key)
         counters.withLock { $0.submitted += 1 }
