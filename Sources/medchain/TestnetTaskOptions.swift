@@ -20,6 +20,19 @@ struct TestnetTaskOptions: ParsableArguments {
     @Option(help: "Seed of the partition and the task (with --task).")
     var seed: UInt64 = 1
 
+    @Option(help: "Differential privacy of the task: none, sample (DP-SGD at each node) or client (DP-FedAvg) (with --task).")
+    var dp = "none"
+
+    @Option(help: "Target total ε for --dp (with --task).")
+    var epsilon: Double?
+
+    func validate() throws {
+        guard let mode = FederatedPrivacy.Mode(rawValue: dp) else { throw ValidationError("--dp must be none, sample or client") }
+        if mode != .none && epsilon == nil { throw ValidationError("--dp \(dp) needs --epsilon") }
+        if mode == .none && epsilon != nil { throw ValidationError("--epsilon needs --dp sample or --dp client") }
+        if let epsilon, !(epsilon > 0 && epsilon.isFinite) { throw ValidationError("--epsilon must be a positive number") }
+    }
+
     func run(layout: TestnetLayout, directory: URL) async throws {
         var demo = DemoConfiguration()
         demo.dataPath = data
@@ -27,6 +40,8 @@ struct TestnetTaskOptions: ParsableArguments {
         demo.alpha = alpha
         demo.seed = seed
         demo.serverOptimizer = .fedAvg(learningRate: 1)
+        demo.privacy.mode = FederatedPrivacy.Mode(rawValue: dp) ?? .none
+        demo.privacy.targetEpsilon = epsilon
         let started = Date()
         do {
             let (config, shares) = try TestnetTask.prepare(layout: layout, demo: demo)
@@ -44,7 +59,8 @@ struct TestnetTaskOptions: ParsableArguments {
                     fflush(nil)
                 }, round: { a in
                     let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
-                    print("round \(a.round)  master \(a.master)  accepted \(a.accepted.count)/\(a.submitted) [\(a.accepted.joined(separator: " "))]  model \(a.modelCID)  t=\(elapsed) s")
+                    let privacy = a.epsilon > 0 ? "  ε +\(String(format: "%.3f", a.epsilon))" : ""
+                    print("round \(a.round)  master \(a.master)  accepted \(a.accepted.count)/\(a.submitted) [\(a.accepted.joined(separator: " "))]\(privacy)  model \(a.modelCID)  t=\(elapsed) s")
                     fflush(nil)
                 })
             }

@@ -227,7 +227,7 @@ struct ConsortiumTests {
         #expect(abs(largest - 5) < 1e-3)
         #expect(abs(run.epsilonSpent - largest) < 1e-9)
         // The same draw as the run: counts add up to 2 per round.
-        #expect(FederatedTaskRun.participationCounts(config: config, hospitals: 3).reduce(0, +) == 8)
+        #expect(config.participationCounts(hospitals: 3).reduce(0, +) == 8)
     }
 
     /// Every validator works out what a round costs each dataset from the chain: the spend the

@@ -119,4 +119,57 @@ struct FederatedParticipantTests {
             #expect(try verifier.verify().ok, "\(node.home)")
         }
     }
+
+    /// The same four daemons under DP: each node trains with DP-SGD (noise from the system's
+    /// generator) or adds its share of the client-level noise, the master states each round's
+    /// ε spend, every validator works it out again from the chain, and after the last round
+    /// every dataset's ledger ε is the task's target.
+    @Test(arguments: [FederatedPrivacy.Mode.sample, .client])
+    func fourDaemonsRunADifferentiallyPrivateTaskAndTheLedgerReachesTheTargetEpsilon(mode: FederatedPrivacy.Mode) async throws {
+        let chain = try TestChain(nodes: 4, basePort: NodeDaemonTests.freshBasePort())
+        defer { chain.remove() }
+        var rng = SeededGenerator(seed: 12)
+        let shares = [(40, 0.2), (30, 0.5), (50, 0.8), (24, 0.6)].map { n, rate in
+            ParticipantData(train: Self.blobs(n, positiveRate: rate, rng: &rng), validation: Self.blobs(10, positiveRate: rate, rng: &rng))
+        }
+        let daemons = try (0..<4).map { try NodeDaemon(setup: chain.setup($0), logger: NodeDaemonTests.logger, data: shares[$0]) }
+        let tasks = daemons.map { daemon in Task { try await daemon.run() } }
+        let runtimes = daemons.map(\.runtime)
+        #expect(await eventually(60) {
+            for d in daemons {
+                guard let cid = d.participant?.datasetCID else { return false }
+                for runtime in runtimes where !(await runtime.read { $0?.state.dataset(cid) != nil }) { return false }
+            }
+            return true
+        })
+        let datasets = daemons.compactMap { $0.participant?.datasetCID }
+
+        var config = Self.config(rounds: 2)
+        config.privacy.mode = mode
+        config.privacy.targetEpsilon = 4
+        config.privacy.clipNorm = 1
+        config = try config.resolvingClientNoise(hospitals: 4)
+        let publish = Transaction(chainID: chain.layout.chainID, sender: chain.client.publicKey, nonce: 0,
+                                  payload: .publishTask(config.publishTask(datasets: datasets,
+                                                                           datasetSchema: DatasetManifest.schema(exampleShape: [4], classes: 2))))
+            .signed(by: chain.client)
+        guard case .admitted = await runtimes[0].submit(publish.bytes) else { Issue.record("publish refused"); return }
+        let task = publish.hash
+        #expect(await eventually(120) {
+            for runtime in runtimes where !(await runtime.read { $0?.state.task(task)?.isFinished == true }) { return false }
+            return true
+        })
+        for runtime in runtimes {
+            let spent = await runtime.read { app in datasets.map { app?.state.dataset($0)?.epsilonSpent.value ?? -1 } }
+            for (cid, epsilon) in zip(datasets, spent) { #expect(abs(epsilon - 4) < 1e-3, "\(mode) \(cid): ledger ε \(epsilon)") }
+        }
+        for daemon in daemons { await daemon.triggerShutdown() }
+        for t in tasks { try await t.value }
+        for node in chain.layout.nodes {
+            let (store, genesis) = try NodeHome(node.home).openStore()
+            var verifier = ChainVerifier(store: store, genesis: genesis)
+            verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: node.home))]
+            #expect(try verifier.verify().ok, "\(node.home)")
+        }
+    }
 }

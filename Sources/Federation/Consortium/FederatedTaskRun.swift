@@ -93,14 +93,7 @@ public final class FederatedTaskRun: AggregateContributor {
     public init(consortium: FederatedConsortium, config: FederatedTaskConfig, evaluation: LabeledData) throws {
         try config.validate(hospitals: consortium.hospitals.count)
         var config = config
-        if config.privacy.mode == .client, let target = config.privacy.targetEpsilon {
-            // One step per round a hospital trains in, at sampling rate 1: the draw of a
-            // round's hospitals is seeded by the task and visible on the chain, so it is no
-            // secret and amplifies nothing. The busiest hospital reaches the target.
-            let busiest = Self.participationCounts(config: config, hospitals: consortium.hospitals.count).max() ?? config.rounds
-            config.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
-                targetEpsilon: target, samplingRate: 1, steps: max(busiest, 1), delta: config.privacy.delta)
-        }
+        config = try config.resolvingClientNoise(hospitals: consortium.hospitals.count)
         noiseMultiplier = config.privacy.noiseMultiplier
         let accounting = TaskPrivacyAccounting(config: config, datasets: consortium.hospitals.count)
         self.accounting = accounting
@@ -167,17 +160,10 @@ public final class FederatedTaskRun: AggregateContributor {
             let delta = try consortium.timing.measure(\.training) { () throws -> [Float] in
                 let seed = training.seed(round: r, participant: node.index)
                 if config.privacy.mode == .sample {
-                    try node.model.loadFlatParameters(global.parameters)
                     // DP-SGD. The noise seed is derived from the run's seed so simulations repeat;
                     // a deployment leaves it nil (system randomness), as a known seed voids privacy.
-                    let dp = DPSGDConfiguration(clippingNorm: config.privacy.clipNorm,
-                                                noise: .multiplier(sampleSigmas[node.index]),
-                                                delta: config.privacy.delta, noiseSeed: seed ^ 0x5EED)
-                    let trainer = try PrivateTrainer(model: node.model,
-                                                     configuration: training.configuration(epochs: config.localEpochs, seed: seed),
-                                                     privacy: dp, datasetSize: node.train.count)
-                    trainer.fit(train: node.train)
-                    return zip(node.model.flatParameters(), global.parameters).map { $0 - $1 }
+                    return try training.privateDelta(model: node.model, global: global.parameters, data: node.train, seed: seed,
+                                                     noiseMultiplier: sampleSigmas[node.index], noiseSeed: seed ^ 0x5EED)
                 }
                 return try training.delta(model: node.model, global: global.parameters, data: node.train, seed: seed)
             }
@@ -276,21 +262,7 @@ public final class FederatedTaskRun: AggregateContributor {
     func participants(round r: Int) -> [HospitalNode] {
         let all = consortium.hospitals
         guard config.clientsPerRound > 0, config.clientsPerRound < all.count else { return all }
-        return Self.participantIndices(round: r, config: config, hospitals: all.count).map { all[$0] }
-    }
-
-    /// The indices of the hospitals training in round `r`, in order.
-    static func participantIndices(round r: Int, config: FederatedTaskConfig, hospitals: Int) -> [Int] {
-        guard config.clientsPerRound > 0, config.clientsPerRound < hospitals else { return Array(0..<hospitals) }
-        var rng = SeededGenerator(seed: config.seed).derived(0xC11E_0000 &+ UInt64(r))
-        return rng.permutation(hospitals).prefix(config.clientsPerRound).sorted()
-    }
-
-    /// How many of the task's rounds each hospital trains in.
-    static func participationCounts(config: FederatedTaskConfig, hospitals: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: hospitals)
-        for r in 0..<config.rounds { for k in participantIndices(round: r, config: config, hospitals: hospitals) { counts[k] += 1 } }
-        return counts
+        return config.participantIndices(round: r, hospitals: all.count).map { all[$0] }
     }
 
     /// The master step, run by whichever node proposes while a round waits for its aggregate:

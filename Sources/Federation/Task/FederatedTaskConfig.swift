@@ -1,6 +1,8 @@
 import Foundation
 import Ledger
 import Learning
+import Privacy
+import Tensor
 
 /// Everything a federated training task fixes, and its round trip through `PublishTask`.
 ///
@@ -67,6 +69,34 @@ public struct FederatedTaskConfig: Sendable, Equatable {
     /// Hospitals training each round when `hospitals` take part in the task.
     public func participantsPerRound(hospitals: Int) -> Int {
         clientsPerRound > 0 ? min(clientsPerRound, hospitals) : hospitals
+    }
+
+    /// The indices of the hospitals training in round `r`, in order: all, or `clientsPerRound`
+    /// of them drawn with a generator seeded by the task (the same draw on every node).
+    public func participantIndices(round r: Int, hospitals: Int) -> [Int] {
+        guard clientsPerRound > 0, clientsPerRound < hospitals else { return Array(0..<hospitals) }
+        var rng = SeededGenerator(seed: seed).derived(0xC11E_0000 &+ UInt64(r))
+        return rng.permutation(hospitals).prefix(clientsPerRound).sorted()
+    }
+
+    /// How many of the task's rounds each hospital trains in.
+    public func participationCounts(hospitals: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: hospitals)
+        for r in 0..<rounds { for k in participantIndices(round: r, hospitals: hospitals) { counts[k] += 1 } }
+        return counts
+    }
+
+    /// The task as it must be published: under client-level DP with a target ε, σ is
+    /// calibrated for one step at sampling rate 1 per round a hospital trains in (the draw is
+    /// seeded by the task and visible on the chain, so it is no secret and amplifies nothing),
+    /// so that the hospital drawn most often reaches the target.
+    public func resolvingClientNoise(hospitals: Int) throws -> FederatedTaskConfig {
+        guard privacy.mode == .client, let target = privacy.targetEpsilon else { return self }
+        var resolved = self
+        let busiest = participationCounts(hospitals: hospitals).max() ?? rounds
+        resolved.privacy.noiseMultiplier = try NoiseCalibration.noiseMultiplier(
+            targetEpsilon: target, samplingRate: 1, steps: max(busiest, 1), delta: privacy.delta)
+        return resolved
     }
 
     /// Refuses a task whose rounds could not run, or would not compute what the task claims,

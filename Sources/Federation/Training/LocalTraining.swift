@@ -1,5 +1,6 @@
 import DataSets
 import Learning
+import Privacy
 import Tensor
 
 /// One hospital's local training in a round: start from the committed global model, train with
@@ -52,6 +53,21 @@ public struct LocalTraining {
     public func delta(model: Sequential, global: [Float], data: LabeledData, seed: UInt64) throws -> [Float] {
         try model.loadFlatParameters(global)
         run(model: model, global: global, data: data, seed: seed)
+        return zip(model.flatParameters(), global).map { $0 - $1 }
+    }
+
+    /// Sample-level DP: loads `global` into `model`, trains on `data` with DP-SGD (per-example
+    /// clipping to the task's C, Gaussian noise of multiplier `noiseMultiplier`) and returns the
+    /// delta local − global. `noiseSeed` nil draws the noise from the system's generator, as a
+    /// deployment must; a seed makes a simulation repeat and voids the guarantee.
+    public func privateDelta(model: Sequential, global: [Float], data: LabeledData, seed: UInt64,
+                             noiseMultiplier: Double, noiseSeed: UInt64?) throws -> [Float] {
+        try model.loadFlatParameters(global)
+        let dp = DPSGDConfiguration(clippingNorm: config.privacy.clipNorm, noise: .multiplier(noiseMultiplier),
+                                    delta: config.privacy.delta, noiseSeed: noiseSeed)
+        let trainer = try PrivateTrainer(model: model, configuration: configuration(epochs: config.localEpochs, seed: seed),
+                                         privacy: dp, datasetSize: data.count)
+        trainer.fit(train: data)
         return zip(model.flatParameters(), global).map { $0 - $1 }
     }
 }

@@ -190,8 +190,9 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
     /// Why a task cannot run inside a node yet (nil: it can).
     static func unsupported(_ config: FederatedTaskConfig, datasets: Int) -> String? {
         if config.privacy.homomorphic { return "homomorphic aggregation needs the publisher's key holder, which nodes do not run" }
-        if config.privacy.mode == .sample { return "sample-level DP needs per-dataset accounting, which nodes do not run" }
-        if config.privacy.mode == .client { return "client-level DP needs the round's privacy accounting, which nodes do not run" }
+        if config.privacy.mode == .client && !(config.privacy.noiseMultiplier > 0) {
+            return "client-level DP task published without its noise multiplier (resolve σ before publishing)"
+        }
         if config.clientsPerRound > 0 && config.clientsPerRound < datasets { return "client sampling is not supported in nodes" }
         return nil
     }
@@ -206,8 +207,17 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
             trainingModels[work.key.task] = model
         }
         let training = LocalTraining(config: config, workers: 1)
-        let delta = try training.delta(model: model, global: global.parameters, data: data.train,
-                                       seed: training.seed(round: r, participant: work.index))
+        let seed = training.seed(round: r, participant: work.index)
+        let delta: [Float]
+        if config.privacy.mode == .sample {
+            // DP-SGD with noise from the system's generator; σ as every validator derives it.
+            let sigma = try TaskPrivacyAccounting(config: config, datasets: work.participants)
+                .sampleMechanism(examples: data.train.count).noiseMultiplier
+            delta = try training.privateDelta(model: model, global: global.parameters, data: data.train, seed: seed,
+                                              noiseMultiplier: sigma, noiseSeed: nil)
+        } else {
+            delta = try training.delta(model: model, global: global.parameters, data: data.train, seed: seed)
+        }
         let metrics = LocalValidationMetrics.metrics(of: model, validation: data.validation, trainExamples: data.train.count)
         let update = try UpdateEncoder(config: config, participants: work.participants).encode(delta, noise: &noise)
         let cid = try runtime.blockstore.put(bytes: [UInt8](update.encoded()), pin: true).root.description
@@ -311,11 +321,21 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
             defer { nonce += 1 }
             return Transaction(chainID: runtime.setup.chainID, sender: proposer.publicKey, nonce: nonce, payload: payload).signed(by: proposer)
         }
-        var txs = judgement.changes.map { sign(.reputationChange($0)) }
-        txs.append(sign(.commitAggregate(CommitAggregate(
+        var aggregate = CommitAggregate(
             task: task.id, round: task.openRound, updates: judgement.included.map { records[$0].txHash }, modelCID: modelCID,
             metrics: NamedValues(["accepted": Double(judgement.included.count), "submitted": Double(records.count)])!,
-            privacySpent: []))))
+            privacySpent: [])
+        // What the round costs each dataset, worked out from the chain as every validator will.
+        aggregate.privacySpent = try TaskPrivacyAccounting(config: config, datasets: task.spec.datasets.count)
+            .expectedSpend(of: aggregate, task: task, state: state)
+        for spend in aggregate.privacySpent {
+            guard let dataset = state.dataset(spend.dataset), let total = dataset.epsilonSpent.adding(spend.epsilon),
+                  total <= dataset.epsilonBudget else {
+                throw FederationError("round \(r + 1) would exceed the privacy budget of dataset \(spend.dataset): the task stops here")
+            }
+        }
+        var txs = judgement.changes.map { sign(.reputationChange($0)) }
+        txs.append(sign(.commitAggregate(aggregate)))
         log("participant: master of round \(r + 1): \(judgement.included.count)/\(records.count) accepted, model \(modelCID)")
         return txs
     }

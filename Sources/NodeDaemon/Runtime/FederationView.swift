@@ -10,6 +10,15 @@ public struct FederationView: Codable, Sendable, Hashable {
         /// The owner's genesis name (or short key).
         public var owner: String
         public var records: UInt64
+        /// ε spent so far and the budget it was registered with.
+        public var epsilonSpent: Double
+        public var epsilonBudget: Double
+
+        enum CodingKeys: String, CodingKey {
+            case cid, owner, records
+            case epsilonSpent = "epsilon_spent"
+            case epsilonBudget = "epsilon_budget"
+        }
     }
 
     public struct Aggregate: Codable, Sendable, Hashable {
@@ -19,9 +28,11 @@ public struct FederationView: Codable, Sendable, Hashable {
         public var accepted: [String]
         public var submitted: Int
         public var modelCID: String
+        /// The most the round cost any one dataset in ε (0 without DP).
+        public var epsilon: Double
 
         enum CodingKeys: String, CodingKey {
-            case round, master, accepted, submitted
+            case round, master, accepted, submitted, epsilon
             case modelCID = "model_cid"
         }
     }
@@ -52,14 +63,17 @@ extension FederationView {
     init(state: WorldState, height: UInt64, name: (PublicKey) -> String) {
         self.height = height
         datasets = state.datasets.values.sorted { $0.cid < $1.cid }.map {
-            Dataset(cid: $0.cid, owner: name($0.owner), records: $0.recordCount)
+            Dataset(cid: $0.cid, owner: name($0.owner), records: $0.recordCount,
+                    epsilonSpent: $0.epsilonSpent.value, epsilonBudget: $0.epsilonBudget.value)
         }
         tasks = state.tasks.values.sorted { $0.publishedAt == $1.publishedAt ? $0.id.hex < $1.id.hex : $0.publishedAt < $1.publishedAt }.map { task in
             let aggregates = (0..<task.spec.rounds).compactMap { r -> Aggregate? in
                 guard let a = state.aggregate(RoundKey(task: task.id, round: r)) else { return nil }
                 let accepted = a.updates.compactMap { state.update(transaction: $0).map { name($0.key.member) } }
+                let epsilon = task.spec.datasets.compactMap { state.privacySpend(SpendKey(dataset: $0, task: task.id, round: r))?.epsilon.value }.max() ?? 0
                 return Aggregate(round: Int(r) + 1, master: name(a.aggregator), accepted: accepted,
-                                 submitted: Int(state.round(RoundKey(task: task.id, round: r))?.updateCount ?? 0), modelCID: a.modelCID)
+                                 submitted: Int(state.round(RoundKey(task: task.id, round: r))?.updateCount ?? 0), modelCID: a.modelCID,
+                                 epsilon: epsilon)
             }
             return Task(id: task.id.hex, name: task.spec.name, rounds: Int(task.spec.rounds), openRound: Int(task.openRound),
                         finished: task.isFinished, datasets: task.spec.datasets, aggregates: aggregates)

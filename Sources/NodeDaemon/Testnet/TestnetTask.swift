@@ -44,7 +44,8 @@ public enum TestnetTask {
             shares.append(Share(node: node.name, train: part.train.count, validation: part.validation.count,
                                 labelCounts: part.train.labelCounts))
         }
-        let config = consortium.taskConfig(spec: consortium.modelSpec(for: splits.train))
+        let config = try consortium.taskConfig(spec: consortium.modelSpec(for: splits.train))
+            .resolvingClientNoise(hospitals: layout.nodes.count)
         try config.validate(hospitals: layout.nodes.count)
         return (config, shares)
     }
