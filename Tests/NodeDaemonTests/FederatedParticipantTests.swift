@@ -30,17 +30,37 @@ struct FederatedParticipantTests {
                             learningRate: 0.05, serverOptimizer: .fedAvg(learningRate: 1), seed: 3)
     }
 
-    @Test func fourDaemonsTrainAndAggregateTwoRoundsAndEveryNodeHoldsTheSameModels() async throws {
+    /// Four daemons with one share each, running, every share registered on every node.
+    struct Running {
+        let chain: TestChain
+        let daemons: [NodeDaemon]
+        let tasks: [Task<Void, any Error>]
+        var runtimes: [NodeRuntime] { daemons.map(\.runtime) }
+        var datasets: [String] { daemons.compactMap { $0.participant?.datasetCID } }
+
+        /// Stops every daemon, then re-verifies every node's chain from genesis, aggregates
+        /// recomputed from the blobs.
+        func stopAndVerifyChains() async throws {
+            for daemon in daemons { await daemon.triggerShutdown() }
+            for t in tasks { try await t.value }
+            for node in chain.layout.nodes {
+                let (store, genesis) = try NodeHome(node.home).openStore()
+                var verifier = ChainVerifier(store: store, genesis: genesis)
+                verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: node.home))]
+                #expect(try verifier.verify().ok, "\(node.home)")
+            }
+        }
+    }
+
+    static func startFourDaemons(seed: UInt64) async throws -> Running {
         let chain = try TestChain(nodes: 4, basePort: NodeDaemonTests.freshBasePort())
-        defer { chain.remove() }
-        var rng = SeededGenerator(seed: 11)
+        var rng = SeededGenerator(seed: seed)
         let shares = [(40, 0.2), (30, 0.5), (50, 0.8), (24, 0.6)].map { n, rate in
             ParticipantData(train: Self.blobs(n, positiveRate: rate, rng: &rng), validation: Self.blobs(10, positiveRate: rate, rng: &rng))
         }
         let daemons = try (0..<4).map { try NodeDaemon(setup: chain.setup($0), logger: NodeDaemonTests.logger, data: shares[$0]) }
-        let tasks = daemons.map { daemon in Task { try await daemon.run() } }
-        let runtimes = daemons.map(\.runtime)
-
+        let running = Running(chain: chain, daemons: daemons, tasks: daemons.map { daemon in Task { try await daemon.run() } })
+        let runtimes = running.runtimes
         // Each participant imports and registers its own share.
         #expect(await eventually(60) {
             for d in daemons {
@@ -49,6 +69,13 @@ struct FederatedParticipantTests {
             }
             return true
         })
+        return running
+    }
+
+    @Test func fourDaemonsTrainAndAggregateTwoRoundsAndEveryNodeHoldsTheSameModels() async throws {
+        let running = try await Self.startFourDaemons(seed: 11)
+        defer { running.chain.remove() }
+        let (chain, daemons, runtimes) = (running.chain, running.daemons, running.runtimes)
         let datasets = daemons.compactMap { $0.participant?.datasetCID }
         #expect(Set(datasets).count == 4)
 
@@ -109,15 +136,7 @@ struct FederatedParticipantTests {
         #expect(await eventually(30) { participants.allSatisfy { $0.retained.withLock { $0 == (0, 0) } } },
                 "kept: \(participants.map { $0.retained.withLock { $0 } })")
 
-        for daemon in daemons { await daemon.triggerShutdown() }
-        for t in tasks { try await t.value }
-        // Every node's chain re-verifies from genesis, aggregates recomputed from the blobs.
-        for node in chain.layout.nodes {
-            let (store, genesis) = try NodeHome(node.home).openStore()
-            var verifier = ChainVerifier(store: store, genesis: genesis)
-            verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: node.home))]
-            #expect(try verifier.verify().ok, "\(node.home)")
-        }
+        try await running.stopAndVerifyChains()
     }
 
     /// The same four daemons under DP: each node trains with DP-SGD (noise from the system's
@@ -126,23 +145,9 @@ struct FederatedParticipantTests {
     /// every dataset's ledger ε is the task's target.
     @Test(arguments: [FederatedPrivacy.Mode.sample, .client])
     func fourDaemonsRunADifferentiallyPrivateTaskAndTheLedgerReachesTheTargetEpsilon(mode: FederatedPrivacy.Mode) async throws {
-        let chain = try TestChain(nodes: 4, basePort: NodeDaemonTests.freshBasePort())
-        defer { chain.remove() }
-        var rng = SeededGenerator(seed: 12)
-        let shares = [(40, 0.2), (30, 0.5), (50, 0.8), (24, 0.6)].map { n, rate in
-            ParticipantData(train: Self.blobs(n, positiveRate: rate, rng: &rng), validation: Self.blobs(10, positiveRate: rate, rng: &rng))
-        }
-        let daemons = try (0..<4).map { try NodeDaemon(setup: chain.setup($0), logger: NodeDaemonTests.logger, data: shares[$0]) }
-        let tasks = daemons.map { daemon in Task { try await daemon.run() } }
-        let runtimes = daemons.map(\.runtime)
-        #expect(await eventually(60) {
-            for d in daemons {
-                guard let cid = d.participant?.datasetCID else { return false }
-                for runtime in runtimes where !(await runtime.read { $0?.state.dataset(cid) != nil }) { return false }
-            }
-            return true
-        })
-        let datasets = daemons.compactMap { $0.participant?.datasetCID }
+        let running = try await Self.startFourDaemons(seed: 12)
+        defer { running.chain.remove() }
+        let (chain, runtimes, datasets) = (running.chain, running.runtimes, running.datasets)
 
         var config = Self.config(rounds: 2)
         config.privacy.mode = mode
@@ -163,13 +168,6 @@ struct FederatedParticipantTests {
             let spent = await runtime.read { app in datasets.map { app?.state.dataset($0)?.epsilonSpent.value ?? -1 } }
             for (cid, epsilon) in zip(datasets, spent) { #expect(abs(epsilon - 4) < 1e-3, "\(mode) \(cid): ledger ε \(epsilon)") }
         }
-        for daemon in daemons { await daemon.triggerShutdown() }
-        for t in tasks { try await t.value }
-        for node in chain.layout.nodes {
-            let (store, genesis) = try NodeHome(node.home).openStore()
-            var verifier = ChainVerifier(store: store, genesis: genesis)
-            verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: node.home))]
-            #expect(try verifier.verify().ok, "\(node.home)")
-        }
+        try await running.stopAndVerifyChains()
     }
 }
