@@ -5,6 +5,7 @@ import Foundation
 import Learning
 import Ledger
 import Logging
+import Synchronization
 @testable import NodeDaemon
 import Tensor
 import Testing
@@ -59,16 +60,26 @@ struct FederatedParticipantTests {
             ParticipantData(train: Self.blobs(n, positiveRate: rate, rng: &rng), validation: Self.blobs(10, positiveRate: rate, rng: &rng))
         }
         let daemons = try (0..<4).map { try NodeDaemon(setup: chain.setup($0), logger: NodeDaemonTests.logger, data: shares[$0]) }
-        let running = Running(chain: chain, daemons: daemons, tasks: daemons.map { daemon in Task { try await daemon.run() } })
+        // A daemon that stops with an error (a port taken, say) is named in the failure below.
+        final class Failures: Sendable { let list = Mutex<[String]>([]) }
+        let failures = Failures()
+        let running = Running(chain: chain, daemons: daemons, tasks: daemons.enumerated().map { i, daemon in
+            Task {
+                do { try await daemon.run() } catch {
+                    failures.list.withLock { $0.append("node \(i): \(error)") }
+                    throw error
+                }
+            }
+        })
         let runtimes = running.runtimes
-        // Each participant imports and registers its own share.
-        #expect(await eventually(60) {
+        // Each participant imports and registers its own share (slow only on a loaded machine).
+        #expect(await eventually(120) {
             for d in daemons {
                 guard let cid = d.participant?.datasetCID else { return false }
                 for runtime in runtimes where !(await runtime.read { $0?.state.dataset(cid) != nil }) { return false }
             }
             return true
-        })
+        }, "registered: \(daemons.map { $0.participant?.datasetCID != nil }); daemons stopped: \(failures.list.withLock { $0 })")
         return running
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Logging
+import Synchronization
 @testable import NodeDaemon
 import Testing
 
@@ -16,7 +17,17 @@ struct NodeDaemonTests {
 
     /// A base port for a small testnet: below Linux's ephemeral range (32768–60999), so an
     /// outgoing connection's local port never takes a port a test node wants to listen on.
-    static func freshBasePort() -> Int { 20_000 + Int.random(in: 0..<370) * 16 }
+    /// Successive calls in one test process take successive 16-port slots (from a random
+    /// first one), so testnets of suites running in parallel never share a port.
+    static func freshBasePort() -> Int {
+        let slot = nextPortSlot.withLock { slot in
+            defer { slot = (slot + 1) % 370 }
+            return slot
+        }
+        return 20_000 + slot * 16
+    }
+
+    private static let nextPortSlot = Mutex(Int.random(in: 0..<370))
 
     /// A running daemon and the task that runs it.
     struct Running {
