@@ -334,13 +334,7 @@ public final class FederatedTaskRun: AggregateContributor {
         // The ledger refuses an aggregate that would overspend a dataset's ε budget; the master
         // finds out first and stops the task with the ledger's own error, before it
         // aggregates and stores a model the state machine would refuse.
-        for spend in spent {
-            guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
-            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
-                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
-                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
-            }
-        }
+        try TaskPrivacyAccounting.checkBudgets(spent, state: state)
         var next: GlobalModel
         var modelMetadata: [String: String] = [:]
         if let he = homomorphic {

@@ -18,7 +18,7 @@ import Synchronization
 ///   shares is protected by σ·√(m/K).
 ///
 /// A round's ε is the dataset's ε after it minus its ε before it (0 before its first round).
-public final class TaskPrivacyAccounting: Sendable {
+public struct TaskPrivacyAccounting: Sendable {
     public let config: FederatedTaskConfig
     /// The task's datasets, one per hospital.
     public let datasets: Int
@@ -149,6 +149,19 @@ extension TaskPrivacyAccounting {
                 throw FederationError("round \(earlier) of task \(task.id.hex.prefix(12))… has no committed aggregate")
             }
             return round
+        }
+    }
+
+    /// Throws the ledger's own refusal (`privacyBudgetExceeded`) when `spent` would take a
+    /// dataset past its budget: a master checks before it proposes what the state machine
+    /// would refuse.
+    public static func checkBudgets(_ spent: [CommitAggregate.DatasetSpend], state: any LedgerStateReader) throws {
+        for spend in spent {
+            guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
+            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
+                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
+                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
+            }
         }
     }
 

@@ -27,8 +27,6 @@ public final class AggregateVerifier: DomainValidator {
     let prefetched: PrefetchedUpdates
     /// Plaintext aggregates computed ahead of their proposal (`speculate`).
     let speculations = Mutex(SpeculativeAggregates())
-    /// Each task's privacy accounting (it caches calibrated noise multipliers).
-    let accountings = Mutex<[Hash256: TaskPrivacyAccounting]>([:])
 
     public convenience init(blobs: any BlobSource) { self.init(blobs: blobs, worker: .shared) }
 
@@ -71,13 +69,8 @@ public final class AggregateVerifier: DomainValidator {
     /// dataset by more than one micro-ε (room for another platform's last floating-point bit).
     func checkPrivacySpend(_ aggregate: CommitAggregate, task: TaskRecord, config: FederatedTaskConfig,
                            state: any LedgerStateReader) throws {
-        let accounting = accountings.withLock { cache in
-            if let known = cache[task.id] { return known }
-            let made = TaskPrivacyAccounting(config: config, datasets: task.spec.datasets.count)
-            cache[task.id] = made
-            return made
-        }
-        let expected = try accounting.expectedSpend(of: aggregate, task: task, state: state)
+        let expected = try TaskPrivacyAccounting(config: config, datasets: task.spec.datasets.count)
+            .expectedSpend(of: aggregate, task: task, state: state)
         let stated = Dictionary(aggregate.privacySpent.map { ($0.dataset, $0.epsilon.micro) }, uniquingKeysWith: { a, _ in a })
         let owed = Dictionary(expected.map { ($0.dataset, $0.epsilon.micro) }, uniquingKeysWith: { a, _ in a })
         let agrees = Set(stated.keys) == Set(owed.keys)

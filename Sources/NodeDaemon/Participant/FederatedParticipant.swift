@@ -328,12 +328,8 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         // What the round costs each dataset, worked out from the chain as every validator will.
         aggregate.privacySpent = try TaskPrivacyAccounting(config: config, datasets: task.spec.datasets.count)
             .expectedSpend(of: aggregate, task: task, state: state)
-        for spend in aggregate.privacySpent {
-            guard let dataset = state.dataset(spend.dataset), let total = dataset.epsilonSpent.adding(spend.epsilon),
-                  total <= dataset.epsilonBudget else {
-                throw FederationError("round \(r + 1) would exceed the privacy budget of dataset \(spend.dataset): the task stops here")
-            }
-        }
+        // A round that would overspend is refused here with the ledger's error; the task stops.
+        try TaskPrivacyAccounting.checkBudgets(aggregate.privacySpent, state: state)
         var txs = judgement.changes.map { sign(.reputationChange($0)) }
         txs.append(sign(.commitAggregate(aggregate)))
         log("participant: master of round \(r + 1): \(judgement.included.count)/\(records.count) accepted, model \(modelCID)")
