@@ -391,10 +391,7 @@ public final class FederatedTaskRun: AggregateContributor {
         guard let task = state.task(taskID) else { throw FederationError("task \(taskID.hex.prefix(12))… is not on the chain") }
         let round = TaskPrivacyAccounting.Round(trained: submissions.map { ($0.node.index, $0.sampleCount) }, included: included)
         let history = try accounting.history(of: task, before: UInt32(r), state: state)
-        return try accounting.spend(of: round, after: history).map { k, e in
-            guard let epsilon = Epsilon(e) else { throw FederationError("round \(r): the accountant gave ε = \(e) for \(consortium.hospitals[k].name)") }
-            return .init(dataset: consortium.hospitals[k].datasetCID, epsilon: epsilon)
-        }
+        return try accounting.datasetSpends(of: round, after: history, cids: task.spec.datasets)
     }
 
     /// The checks for this task (see `FederatedTaskConfig.updateChecker`).

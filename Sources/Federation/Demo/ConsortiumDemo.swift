@@ -192,9 +192,10 @@ public struct ConsortiumDemo {
         return accuracyMaximisingThreshold(scores: model.evaluate(data).probabilities, labels: data.labels)
     }
 
+    /// A score on the common test split (both classes, so AUC is defined; 0.5 otherwise).
     func score(_ model: Sequential, _ data: LabeledData, _ threshold: Double) -> DemoReport.Score {
-        let e = model.evaluate(data, threshold: threshold)
-        return DemoReport.Score(accuracy: e.accuracy, auc: e.auc ?? 0.5)
+        let s = heldOutScore(model, data, threshold)
+        return DemoReport.Score(accuracy: s.accuracy, auc: s.auc ?? 0.5)
     }
 
     func heldOutScore(_ model: Sequential, _ data: LabeledData, _ threshold: Double) -> DemoReport.HeldOutScore {

@@ -108,7 +108,6 @@ public struct TaskPrivacyAccounting: Sendable {
     func epsilon(of k: Int, over rounds: [Round]) throws -> Double {
         let taking = rounds.filter { $0.trained.contains { $0.dataset == k } }
         guard !taking.isEmpty else { return 0 }
-        var accountant = RDPAccountant()
         switch config.privacy.mode {
         case .none:
             return 0
@@ -119,12 +118,13 @@ public struct TaskPrivacyAccounting: Sendable {
         case .client:
             // Each drawn hospital added 1/K of the noise variance, K = the round's draw.
             let drawn = config.participantsPerRound(hospitals: datasets)
+            var accountant = RDPAccountant()
             for round in taking {
                 try accountant.compose(samplingRate: 1, noiseMultiplier: Self.effectiveNoiseMultiplier(
                     config.privacy.noiseMultiplier, participants: drawn, included: round.included))
             }
+            return try accountant.epsilon(delta: config.privacy.delta).epsilon
         }
-        return try accountant.epsilon(delta: config.privacy.delta).epsilon
     }
 }
 
@@ -158,21 +158,24 @@ extension TaskPrivacyAccounting {
     public static func checkBudgets(_ spent: [CommitAggregate.DatasetSpend], state: any LedgerStateReader) throws {
         for spend in spent {
             guard let dataset = state.dataset(spend.dataset) else { throw FederationError("dataset \(spend.dataset) is not on the chain") }
-            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
-                throw TransactionRejection.privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
-                                                                 spent: dataset.epsilonSpent, requested: spend.epsilon)
-            }
+            _ = try dataset.spending(spend.epsilon)
         }
     }
 
-    /// The spend `aggregate` must state: its round's cost to each dataset, by CID, rounded to
-    /// the ledger's micro-ε.
+    /// What `round` costs each dataset (`cids` indexed like `PublishTask.datasets`), as a
+    /// `CommitAggregate` states it: by CID, rounded to the ledger's micro-ε.
+    public func datasetSpends(of round: Round, after earlier: [Round], cids: [String]) throws -> [CommitAggregate.DatasetSpend] {
+        try spend(of: round, after: earlier).map { k, e in
+            guard let epsilon = Epsilon(e) else { throw FederationError("the accountant gave ε = \(e) for dataset \(cids[k])") }
+            return CommitAggregate.DatasetSpend(dataset: cids[k], epsilon: epsilon)
+        }
+    }
+
+    /// The spend `aggregate` must state: its round's cost to each dataset.
     public func expectedSpend(of aggregate: CommitAggregate, task: TaskRecord,
                               state: any LedgerStateReader) throws -> [CommitAggregate.DatasetSpend] {
         guard let round = round(aggregate.round, of: task, state: state, included: aggregate.updates.count) else { return [] }
-        return try spend(of: round, after: try history(of: task, before: aggregate.round, state: state)).map { k, e in
-            guard let epsilon = Epsilon(e) else { throw FederationError("the accountant gave ε = \(e) for dataset \(task.spec.datasets[k])") }
-            return CommitAggregate.DatasetSpend(dataset: task.spec.datasets[k], epsilon: epsilon)
-        }
+        return try datasetSpends(of: round, after: try history(of: task, before: aggregate.round, state: state),
+                                 cids: task.spec.datasets)
     }
 }

@@ -144,11 +144,7 @@ struct TransactionExecutor {
                 throw .invalidField(field: "privacySpent", reason: "dataset \(spend.dataset) is not one of the task's datasets")
             }
             guard var dataset = view.dataset(spend.dataset) else { throw .missingReference(kind: "dataset", id: spend.dataset) }
-            guard let total = dataset.epsilonSpent.adding(spend.epsilon), total <= dataset.epsilonBudget else {
-                throw .privacyBudgetExceeded(dataset: spend.dataset, budget: dataset.epsilonBudget,
-                                             spent: dataset.epsilonSpent, requested: spend.epsilon)
-            }
-            dataset.epsilonSpent = total
+            dataset.epsilonSpent = try dataset.spending(spend.epsilon)
             dataset.updatedAt = c.height
             datasets.append(dataset)
             spends.append(PrivacySpendRecord(key: SpendKey(dataset: spend.dataset, task: p.task, round: p.round),

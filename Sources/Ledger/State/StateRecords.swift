@@ -224,3 +224,15 @@ public struct EvidenceRecord: StateRecord {
         writer.write(updatedAt); writer.write(reporter); writer.write(evidence); writer.write(txHash)
     }
 }
+
+extension DatasetRecord {
+    /// The dataset's ε after spending `epsilon` more; throws `privacyBudgetExceeded` when that
+    /// would pass its budget. The one budget rule: the state machine applies it to every
+    /// `CommitAggregate`, and a master applies it before proposing.
+    public func spending(_ epsilon: Epsilon) throws(TransactionRejection) -> Epsilon {
+        guard let total = epsilonSpent.adding(epsilon), total <= epsilonBudget else {
+            throw .privacyBudgetExceeded(dataset: cid, budget: epsilonBudget, spent: epsilonSpent, requested: epsilon)
+        }
+        return total
+    }
+}
