@@ -74,7 +74,7 @@ struct FederatedParticipantTests {
         let runtimes = running.runtimes
         // Each participant imports and registers its own share. Seconds alone; with the whole
         // suite (and once a release build) on two cores this test took 49–99 s in all.
-        #expect(await eventually(240) {
+        #expect(await eventually {
             for d in daemons {
                 guard let cid = d.participant?.datasetCID else { return false }
                 for runtime in runtimes where !(await runtime.read { $0?.state.dataset(cid) != nil }) { return false }
@@ -103,7 +103,7 @@ struct FederatedParticipantTests {
         func models(_ runtime: NodeRuntime) async -> [String?] {
             await runtime.read { app in (0..<2).map { app?.state.aggregate(RoundKey(task: task, round: UInt32($0)))?.modelCID } }
         }
-        #expect(await eventually(240) {
+        #expect(await eventually {
             for runtime in runtimes where (await models(runtime)).contains(nil) { return false }
             return true
         })
@@ -172,7 +172,7 @@ struct FederatedParticipantTests {
             .signed(by: chain.client)
         guard case .admitted = await runtimes[0].submit(publish.bytes) else { Issue.record("publish refused"); return }
         let task = publish.hash
-        #expect(await eventually(240) {
+        #expect(await eventually {
             for runtime in runtimes where !(await runtime.read { $0?.state.task(task)?.isFinished == true }) { return false }
             return true
         })

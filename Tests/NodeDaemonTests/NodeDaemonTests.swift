@@ -97,7 +97,7 @@ struct NodeDaemonTests {
         // Restarted from its home: the log is replayed and the missing blocks come by sync.
         nodes[3] = try Running(try chain.setup(3))
         let restarted = nodes[3].runtime
-        #expect(await eventually(60) { await restarted.status().height >= target })
+        #expect(await eventually { await restarted.status().height >= target })
         for height in 1...target {
             let reference = try #require(try nodes[0].runtime.store.committedBlock(at: height)).block.id
             for node in nodes.dropFirst() {

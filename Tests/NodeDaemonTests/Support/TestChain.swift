@@ -36,8 +36,9 @@ struct TestChain {
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass. Generous: in a parallel
 /// `swift test` on 2 cores, synchronous tests can hold the cooperative threads the daemons'
-/// tasks need for tens of seconds (the daemon tests then run 40 s where alone they take 2).
-func eventually(_ seconds: Double = 90, _ condition: () async -> Bool) async -> Bool {
+/// tasks need for tens of seconds (the daemon tests then run 40 s where alone they take 2),
+/// and with a release build running alongside, four daemons took over 90 s to connect.
+func eventually(_ seconds: Double = 240, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }
