@@ -111,6 +111,9 @@ struct DemoCommand: ParsableCommand {
                 fflush(nil)
             }
         }
+        if let stop = result.stopped {
+            print("task closed on the chain before round \(stop.round) (\(stop.reason)): \(stop.detail)")
+        }
         printTable(result)
         if let json { try CLIError.reporting { try writeJSON(result, to: json) } }
         if let report { try CLIError.reporting { try DemoMarkdown.write(result, to: URL(fileURLWithPath: report)) } }

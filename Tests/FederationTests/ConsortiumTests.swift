@@ -298,5 +298,60 @@ struct ConsortiumTests {
         #expect(Set(consortium.hospitals.map { $0.ledger.tip.stateRoot }).count == 1)
         // Stopped at once: setup, the rounds that fit (one block each), the refused round's updates.
         #expect(consortium.ordering.height < 10)
+        // The publisher closed the task at its first round, with the ledger's refusal as the reason.
+        let task = try #require(consortium.state.tasks.values.first)
+        let closure = try #require(task.closure)
+        #expect(closure.reason == .budgetExhausted && closure.round == 0 && closure.detail.contains("privacy budget"))
+        #expect(!task.isOpen && !task.isFinished)
+        // The refused round's updates are on record; no aggregate follows them.
+        #expect(consortium.state.round(RoundKey(task: task.id, round: 0))?.updateCount == 3)
+    }
+
+    /// A budget that pays for one round of two: the run ends after round 1 without an error,
+    /// the publisher's `CloseTask` says why, no dataset is over budget, the chain re-verifies,
+    /// and a late update for the closed task is refused with the closure's reason.
+    @Test(arguments: [FederatedConsortium.Ordering.single, .bft])
+    func aTaskWhoseBudgetRunsOutIsClosedOnTheChainAfterTheRoundsItCouldPayFor(ordering: FederatedConsortium.Ordering) throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 3)
+        config.privacy.mode = .client
+        config.privacy.targetEpsilon = 6
+        config.privacy.clipNorm = 1
+        // Round 1 costs ε ≈ 3.2; two rounds would cost more than 4.
+        let (consortium, run) = try run(config, in: dir, epsilonBudget: 4, ordering: ordering)
+        #expect(run.rounds.count == 1)
+        let closure = try #require(run.closure)
+        #expect(closure.reason == .budgetExhausted && closure.round == 1)
+        let task = try #require(consortium.state.task(run.taskID))
+        #expect(task.closure?.round == 1 && task.closure?.reason == .budgetExhausted && task.openRound == 1)
+        #expect(consortium.state.aggregate(RoundKey(task: run.taskID, round: 0)) != nil)
+        #expect(consortium.state.datasets.values.allSatisfy { $0.epsilonSpent <= $0.epsilonBudget && $0.epsilonSpent.value > 3 })
+        #expect(Set(consortium.hospitals.map { $0.ledger.tip.stateRoot }).count == 1)
+
+        let late = consortium.hospitals[0].sign(.submitUpdate(SubmitUpdate(
+            task: run.taskID, round: 1, updateCID: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+            sampleCount: 10, norm: 1, metrics: NamedValues([:])!)),
+            nonce: consortium.ordering.nextNonce(for: consortium.hospitals[0].key.publicKey), chainID: consortium.chainID)
+        #expect { try consortium.ordering.submit(late) } throws: { "\($0)".contains("closed by its publisher at round 1") }
+
+        let (store, genesis) = try NodeHome(consortium.hospitals[1].home.path).openStore()
+        var verifier = ChainVerifier(store: store, genesis: genesis)
+        verifier.domainValidators = [AggregateVerifier(blobs: try NodeHomeDiscovery.blobSource(for: consortium.hospitals[1].home.path))]
+        #expect(try verifier.verify().ok)
+    }
+
+    /// The stop rule: once the federated validation AUC reaches the target, the run stops and
+    /// the task is closed at the next round with reason `target-reached`.
+    @Test func reachingTheTargetAUCClosesTheTaskAtTheNextRound() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(rounds: 4)
+        config.targetAUC = 0.01
+        let (consortium, run) = try run(config, in: dir)
+        #expect(run.rounds.count == 1)
+        let closure = try #require(run.closure)
+        #expect(closure.reason == .targetReached && closure.round == 1 && closure.detail.contains("target 0.01"))
+        #expect(consortium.state.task(run.taskID)?.closure?.reason == .targetReached)
     }
 }

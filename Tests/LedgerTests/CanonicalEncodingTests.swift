@@ -67,6 +67,7 @@ struct CanonicalEncodingTests {
             .reputationChange(ReputationChange(member: chain.hospitalA.publicKey, delta: -7, reason: "late")),
             .evidence(Evidence(offender: chain.validator.publicKey, kind: .invalidAggregate, height: 4, blockID: task,
                                detail: "model CID did not recompute", proof: [1, 2, 3])),
+            .closeTask(CloseTask(task: task, round: 2, reason: .budgetExhausted, detail: "ε budget spent")),
         ]
         for (i, payload) in payloads.enumerated() {
             let tx = chain.sign(chain.validator, nonce: UInt64(i), payload)

@@ -190,4 +190,13 @@ public final class FederatedConsortium {
         try commit()
         return tx.hash
     }
+
+    /// The publisher closes a task early; the block also carries anything still pending (the
+    /// updates of a round whose aggregate the ledger would refuse).
+    public func close(_ closure: CloseTask) throws {
+        let tx = Transaction(chainID: chainID, sender: publisher.publicKey, nonce: ordering.nextNonce(for: publisher.publicKey),
+                             payload: .closeTask(closure)).signed(by: publisher)
+        try timing.measure(\.ledger) { try ordering.submit(tx) }
+        try commit()
+    }
 }

@@ -72,6 +72,9 @@ public final class FederatedTaskRun: AggregateContributor {
     var proposed: [String: Proposed] = [:]
     /// Why this round's master step failed, if it did (`AggregateContributor.failure`).
     public private(set) var failure: (any Error)?
+    /// The `CloseTask` its publisher committed when the run stopped before its last round
+    /// (the target AUC was reached, or the ε budget could not pay for another round).
+    public private(set) var closure: CloseTask?
 
     struct Submission {
         var node: HospitalNode
@@ -131,11 +134,20 @@ public final class FederatedTaskRun: AggregateContributor {
         return ((try? accounting.spent(after: history)) ?? []).max() ?? 0
     }
 
-    /// Runs every round, or until the federated validation AUC reaches the task's target.
+    /// Runs every round, or until the federated validation AUC reaches the task's target, or
+    /// until the ledger would refuse a round's ε spend. Either early stop is committed as the
+    /// publisher's `CloseTask` (``closure``), so the chain shows why the task ended; a budget
+    /// that cannot pay for even the first round is rethrown as the ledger's refusal.
     public func run(progress: ((RoundRecord) -> Void)? = nil) throws {
         var bestAUC = -Double.infinity
         for r in 0..<config.rounds {
-            let record = try runRound(r)
+            let record: RoundRecord
+            do { record = try runRound(r) } catch let refusal as TransactionRejection {
+                guard case .privacyBudgetExceeded = refusal else { throw refusal }
+                try close(round: r, reason: .budgetExhausted, detail: "\(refusal)")
+                if rounds.isEmpty { throw refusal }
+                return
+            }
             rounds.append(record)
             progress?(record)
             let validation = record.validationAUC ?? 0
@@ -143,9 +155,24 @@ public final class FederatedTaskRun: AggregateContributor {
                 bestAUC = validation
                 best = global
             }
-            if let target = config.targetAUC, validation >= target { break }
+            if let target = config.targetAUC, validation >= target {
+                if r + 1 < config.rounds {
+                    try close(round: r + 1, reason: .targetReached,
+                              detail: "federated validation AUC \(Self.decimal(validation)) reached the target \(Self.decimal(target)) in round \(r + 1)")
+                }
+                return
+            }
         }
     }
+
+    /// The publisher closes the task at its open round `r` (0-based).
+    func close(round r: Int, reason: CloseTask.Reason, detail: String) throws {
+        let payload = CloseTask(task: taskID, round: UInt32(r), reason: reason, detail: detail)
+        try consortium.close(payload)
+        closure = payload
+    }
+
+    static func decimal(_ x: Double) -> String { (x * 10_000).rounded() / 10_000 == x ? "\(x)" : String(format: "%.4f", x) }
 
     func runRound(_ r: Int) throws -> RoundRecord {
         let started = ContinuousClock.now

@@ -180,7 +180,13 @@ public final class BFTOrdering: TransactionOrdering {
         var blocks: [OrderedBlock] = []
         while !done() {
             guard blocks.count < 50 else { throw FederationError("no honest master completed the round in 50 blocks") }
-            blocks.append(ordered(try consortium.commitNextBlock()))
+            let record = try consortium.commitNextBlock()
+            blocks.append(ordered(record))
+            // Submitted transactions this block carried are no longer pending: a later
+            // `commitPending` (say, the publisher closing the task after a refused round) must
+            // not wait for them again.
+            let carried = Set(record.block.block.transactions.map { Hash256.sha256($0) })
+            pending.removeAll { carried.contains($0) }
             if !done(), let failure = contributor.failure { throw failure }
         }
         return blocks

@@ -125,7 +125,8 @@ public struct ConsortiumDemo {
                             "consensus": c.ordering.rawValue, "personalization": c.personalization.rawValue,
                             "clients_per_round": "\(c.clientsPerRound)",
                             "home": directory.path,
-                            "paillier_decryption": c.privacy.homomorphic ? HomomorphicAggregation.decryptionEngine : "none"])
+                            "paillier_decryption": c.privacy.homomorphic ? HomomorphicAggregation.decryptionEngine : "none"],
+            stopped: run.closure.map { .init(reason: "\($0.reason)", round: Int($0.round) + 1, detail: $0.detail) })
     }
 
     // MARK: Protocol pieces

@@ -42,6 +42,9 @@ public enum DemoMarkdown {
             md += "| \(x.round) | \(x.master) | \(x.accepted.joined(separator: ", ")) | \(x.rejected.joined(separator: ", ")) | \(f(x.accuracy)) | \(f(x.auc)) | \(f(x.epsilon)) | \(f(x.seconds)) |\n"
         }
         md += "\nChain: height \(r.chain.height), \(r.chain.transactions) transactions, verified: \(r.chain.verified).\n"
+        if let stop = r.stopped {
+            md += "\nThe task was closed on the chain before round \(stop.round) (\(stop.reason)): \(stop.detail).\n"
+        }
         md += "Privacy: \(r.privacy.mode), ε = \(f(r.privacy.epsilon)), δ = \(r.privacy.delta).\n"
         md += "Time: total \(f(r.timing.totalSeconds)) s; training \(f(r.timing.trainingSeconds)) s; ledger \(f(r.timing.ledgerSeconds)) s; store \(f(r.timing.storeSeconds)) s; crypto \(f(r.timing.cryptoSeconds)) s.\n"
         try md.write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)

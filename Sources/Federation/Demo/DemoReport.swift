@@ -134,9 +134,20 @@ public struct DemoReport: Codable, Sendable {
     /// The round whose model was released (best federated validation AUC).
     public var releasedRound: Int
     public var configuration: [String: String]
+    /// Set when the task stopped before its last round; the chain holds the same closure.
+    public var stopped: Stop?
+
+    /// An early stop, as the publisher's `CloseTask` recorded it.
+    public struct Stop: Codable, Sendable {
+        /// `target-reached` or `budget-exhausted`.
+        public var reason: String
+        /// The 1-based round that never ran.
+        public var round: Int
+        public var detail: String
+    }
 
     enum CodingKeys: String, CodingKey {
-        case hospitals, centralized, mean, rounds, chain, privacy, timing, threshold, configuration
+        case hospitals, centralized, mean, rounds, chain, privacy, timing, threshold, configuration, stopped
         case modelSHA256 = "model_sha256"
         case releasedRound = "released_round"
         case meanOwnHeldOut = "mean_own_held_out"

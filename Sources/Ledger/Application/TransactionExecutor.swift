@@ -36,6 +36,7 @@ struct TransactionExecutor {
         case .commitAggregate(let p): write = try commitAggregate(p, tx, view, context)
         case .reputationChange(let p): write = try reputationChange(p, view, context)
         case .evidence(let p): write = try evidence(p, tx, view, context)
+        case .closeTask(let p): write = try closeTask(p, tx, view, context)
         }
 
         if !domainValidators.isEmpty {
@@ -99,6 +100,7 @@ struct TransactionExecutor {
             throw .missingReference(kind: "round", id: "\(round) of task \(id.hex) (it has \(task.spec.rounds) rounds)")
         }
         guard !task.isFinished else { throw .taskFinished(task: id) }
+        if let closure = task.closure { throw .taskClosed(task: id, round: closure.round, reason: closure.reason) }
         if round > task.openRound {
             throw .missingReference(kind: "round", id: "\(round) of task \(id.hex) (not opened yet; the open round is \(task.openRound))")
         }
@@ -187,6 +189,20 @@ struct TransactionExecutor {
             delta.evidence[id] = record
             if penalty > 0 { Self.adjustReputation(of: p.offender, by: -penalty, in: delta, view: view, height: c.height) }
         }
+    }
+
+    /// Only the task's publisher may close it, and only at its open round: a closure meant for
+    /// an earlier round (delayed, or replayed from another run) fails instead of ending a later
+    /// one. The open round's updates stay on record; no aggregate will follow them.
+    private func closeTask(_ p: CloseTask, _ tx: SignedTransaction, _ view: StateView, _ c: Context) throws(TransactionRejection) -> (StateDelta) -> Void {
+        let (task, _) = try openRound(task: p.task, round: p.round, view)
+        guard task.publisher == tx.sender else {
+            throw .notPermitted("only the publisher \(task.publisher.shortHex)… of task \(p.task.hex.prefix(12))… may close it, not \(tx.sender.shortHex)…")
+        }
+        var closed = task
+        closed.closure = TaskClosure(reason: p.reason, round: p.round, detail: p.detail, txHash: tx.hash, height: c.height)
+        closed.updatedAt = c.height
+        return { [closed] delta in delta.tasks[closed.id] = closed }
     }
 
     /// Saturating: reputation stays within 0...Int64.max. Reads the row after the sender's

@@ -99,24 +99,69 @@ public struct TaskRecord: StateRecord {
     public var publishedAt: UInt64
     public var updatedAt: UInt64
 
+    /// Set once a `CloseTask` ended the task early.
+    public var closure: TaskClosure?
+
     public var isFinished: Bool { openRound >= spec.rounds }
+    /// Still taking updates: neither finished nor closed.
+    public var isOpen: Bool { !isFinished && closure == nil }
 
     /// `spec.datasets` as a set, for O(1) membership tests (derived, not stored).
     public let datasetSet: Set<String>
 
-    public init(id: Hash256, publisher: PublicKey, spec: PublishTask, openRound: UInt32, publishedAt: UInt64, updatedAt: UInt64) {
+    public init(id: Hash256, publisher: PublicKey, spec: PublishTask, openRound: UInt32, publishedAt: UInt64, updatedAt: UInt64,
+                closure: TaskClosure? = nil) {
         self.id = id
         self.publisher = publisher
         self.spec = spec
         self.openRound = openRound
         self.publishedAt = publishedAt
         self.updatedAt = updatedAt
+        self.closure = closure
         self.datasetSet = Set(spec.datasets)
     }
 
     public func encodeKey(to writer: inout CanonicalWriter) { writer.write(id) }
     public func encodeValue(to writer: inout CanonicalWriter) {
         writer.write(updatedAt); writer.write(publisher); writer.write(spec); writer.write(openRound); writer.write(publishedAt)
+        // Appended only when present, so an open task's row, and the state root of every chain
+        // written before `CloseTask` existed, are unchanged.
+        if let closure { writer.write(closure) }
+    }
+}
+
+/// How and when a task was closed early (`CloseTask`).
+public struct TaskClosure: Hashable, Sendable {
+    public var reason: CloseTask.Reason
+    /// The round that was open, and never committed.
+    public var round: UInt32
+    public var detail: String
+    /// The `CloseTask` transaction and the height of its block.
+    public var txHash: Hash256
+    public var height: UInt64
+
+    public init(reason: CloseTask.Reason, round: UInt32, detail: String, txHash: Hash256, height: UInt64) {
+        self.reason = reason
+        self.round = round
+        self.detail = detail
+        self.txHash = txHash
+        self.height = height
+    }
+}
+
+extension TaskClosure: CanonicalCodable {
+    public func encode(to writer: inout CanonicalWriter) {
+        writer.write(reason.rawValue); writer.write(round); writer.write(detail); writer.write(txHash); writer.write(height)
+    }
+
+    public init(from reader: inout CanonicalReader) throws(EncodingError) {
+        let raw = try reader.readUInt8("close reason")
+        guard let reason = CloseTask.Reason(rawValue: raw) else { throw reader.fail("unknown close reason \(raw)") }
+        self.reason = reason
+        round = try reader.readUInt32("round")
+        detail = try reader.readString("detail")
+        txHash = try Hash256(from: &reader)
+        height = try reader.readUInt64("height")
     }
 }
 

@@ -92,6 +92,12 @@ public final class ChainStore: Sendable {
                 for index in mapping.indexes { try db.execute(sql: index) }
             }
         }
+        // Task closures (`CloseTask`). A database made by "v1" today already has the column.
+        migrator.registerMigration("v2") { db in
+            if try !db.columns(in: "tasks").contains(where: { $0.name == "closure" }) {
+                try db.execute(sql: "ALTER TABLE tasks ADD COLUMN closure")
+            }
+        }
         return migrator
     }
 

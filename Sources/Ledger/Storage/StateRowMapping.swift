@@ -199,8 +199,10 @@ extension DatasetRecord: StateRowMapping {
 
 extension TaskRecord: StateRowMapping {
     /// `spec` holds the canonical `PublishTask`; the columns after it repeat its queryable fields.
+    /// `closure` (the canonical `TaskClosure`, NULL while the task is open) was added by the
+    /// "v2" migration, so it comes last.
     static let columns = ["id", "publisher", "spec", "name", "dataset_schema", "rounds", "aggregation", "dp_mode",
-                          "open_round", "published_at", "updated_at"]
+                          "open_round", "published_at", "updated_at", "closure"]
     static let primaryKey = ["id"]
     static var hasDerivedColumns: Bool { true }
     static let indexes = ["CREATE INDEX tasks_by_publisher ON tasks (publisher)",
@@ -209,7 +211,7 @@ extension TaskRecord: StateRowMapping {
         [StoreValues.blob(id), StoreValues.blob(publisher), StoreValues.blob(spec.canonicalBytes), StoreValues.text(spec.name),
          StoreValues.text(spec.datasetSchema), StoreValues.int(spec.rounds), StoreValues.text(spec.aggregation),
          Int64(spec.privacy.mode.rawValue).databaseValue, StoreValues.int(openRound), StoreValues.int(publishedAt),
-         StoreValues.int(updatedAt)]
+         StoreValues.int(updatedAt), closure.map { StoreValues.blob($0.canonicalBytes) } ?? .null]
     }
     init(row: Row) throws {
         let c = ColumnReader(row: row, table: Self.tableName, columns: Self.columns)
@@ -217,8 +219,14 @@ extension TaskRecord: StateRowMapping {
         do { spec = try PublishTask(canonicalBytes: try c.bytes(2), context: "tasks.spec") } catch let error as EncodingError {
             throw StoreError.corrupt("\(error)")
         }
+        var closure: TaskClosure?
+        if !(row[11] as DatabaseValue).isNull {
+            do { closure = try TaskClosure(canonicalBytes: try c.bytes(11), context: "tasks.closure") } catch let error as EncodingError {
+                throw StoreError.corrupt("\(error)")
+            }
+        }
         self.init(id: try c.hash(0), publisher: try c.key(1), spec: spec, openRound: try c.uint32(8),
-                  publishedAt: try c.uint64(9), updatedAt: try c.uint64(10))
+                  publishedAt: try c.uint64(9), updatedAt: try c.uint64(10), closure: closure)
     }
 }
 

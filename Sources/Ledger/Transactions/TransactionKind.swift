@@ -11,6 +11,7 @@ public enum TransactionKind: UInt16, CaseIterable, Sendable, Codable, CustomStri
     case commitAggregate = 0x0501
     case reputationChange = 0x0601
     case evidence = 0x0701
+    case closeTask = 0x0801
 
     /// The name used in JSON files and on the command line (`--type SubmitUpdate`).
     public var name: String {
@@ -22,6 +23,7 @@ public enum TransactionKind: UInt16, CaseIterable, Sendable, Codable, CustomStri
         case .commitAggregate: "CommitAggregate"
         case .reputationChange: "ReputationChange"
         case .evidence: "Evidence"
+        case .closeTask: "CloseTask"
         }
     }
 
@@ -45,6 +47,7 @@ public enum TransactionKind: UInt16, CaseIterable, Sendable, Codable, CustomStri
         case .commitAggregate: .validator
         case .reputationChange: .validator
         case .evidence: [.validator, .auditor]
+        case .closeTask: .taskPublisher
         }
     }
 }

@@ -7,6 +7,7 @@ public enum TransactionPayload: Hashable, Sendable {
     case commitAggregate(CommitAggregate)
     case reputationChange(ReputationChange)
     case evidence(Evidence)
+    case closeTask(CloseTask)
 
     public var kind: TransactionKind {
         switch self {
@@ -17,6 +18,7 @@ public enum TransactionPayload: Hashable, Sendable {
         case .commitAggregate: .commitAggregate
         case .reputationChange: .reputationChange
         case .evidence: .evidence
+        case .closeTask: .closeTask
         }
     }
 
@@ -29,6 +31,7 @@ public enum TransactionPayload: Hashable, Sendable {
         case .commitAggregate(let p): p.encode(to: &writer)
         case .reputationChange(let p): p.encode(to: &writer)
         case .evidence(let p): p.encode(to: &writer)
+        case .closeTask(let p): p.encode(to: &writer)
         }
     }
 
@@ -42,6 +45,7 @@ public enum TransactionPayload: Hashable, Sendable {
         case .commitAggregate: return .commitAggregate(try CommitAggregate(canonicalBytes: bytes, context: context))
         case .reputationChange: return .reputationChange(try ReputationChange(canonicalBytes: bytes, context: context))
         case .evidence: return .evidence(try Evidence(canonicalBytes: bytes, context: context))
+        case .closeTask: return .closeTask(try CloseTask(canonicalBytes: bytes, context: context))
         }
     }
 
@@ -55,6 +59,7 @@ public enum TransactionPayload: Hashable, Sendable {
         case .commitAggregate(let p): try p.validateFields()
         case .reputationChange(let p): try p.validateFields()
         case .evidence(let p): try p.validateFields()
+        case .closeTask(let p): try p.validateFields()
         }
     }
 }
@@ -79,6 +84,7 @@ extension TransactionPayload: Codable {
         case .commitAggregate: self = .commitAggregate(try c.decode(CommitAggregate.self, forKey: .payload))
         case .reputationChange: self = .reputationChange(try c.decode(ReputationChange.self, forKey: .payload))
         case .evidence: self = .evidence(try c.decode(Evidence.self, forKey: .payload))
+        case .closeTask: self = .closeTask(try c.decode(CloseTask.self, forKey: .payload))
         }
     }
 
@@ -93,6 +99,7 @@ extension TransactionPayload: Codable {
         case .commitAggregate(let p): try c.encode(p, forKey: .payload)
         case .reputationChange(let p): try c.encode(p, forKey: .payload)
         case .evidence(let p): try c.encode(p, forKey: .payload)
+        case .closeTask(let p): try c.encode(p, forKey: .payload)
         }
     }
 }

@@ -27,6 +27,8 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
     case wrongRound(task: Hash256, open: UInt32, found: UInt32)
     /// All of the task's rounds are aggregated.
     case taskFinished(task: Hash256)
+    /// The task's publisher closed it (`CloseTask`).
+    case taskClosed(task: Hash256, round: UInt32, reason: CloseTask.Reason)
     /// Spending would take a dataset past its ε budget.
     case privacyBudgetExceeded(dataset: String, budget: Epsilon, spent: Epsilon, requested: Epsilon)
     /// The sender may not do this to this object (e.g. update without owning a task dataset).
@@ -52,6 +54,7 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
         case .duplicate: "duplicate"
         case .wrongRound: "wrong-round"
         case .taskFinished: "task-finished"
+        case .taskClosed: "task-closed"
         case .privacyBudgetExceeded: "privacy-budget-exceeded"
         case .notPermitted: "not-permitted"
         case .invalidField: "invalid-field"
@@ -87,6 +90,8 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
             "round \(found) of task \(task.hex.prefix(12))… is not open; the open round is \(open)"
         case .taskFinished(let task):
             "task \(task.hex.prefix(12))… has finished all its rounds"
+        case .taskClosed(let task, let round, let reason):
+            "task \(task.hex.prefix(12))… was closed by its publisher at round \(round) (\(reason)); it takes no more updates or aggregates"
         case .privacyBudgetExceeded(let dataset, let budget, let spent, let requested):
             "dataset \(dataset) would exceed its privacy budget: ε spent \(spent) + requested \(requested) > budget \(budget)"
         case .notPermitted(let why):

@@ -87,9 +87,9 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         let (work, open) = await runtime.read { app -> ([Work], [Hash256: UInt32]?) in
             guard let state = app?.state else { return ([], nil) }
             self.forgetClosedProposals(state: state)
-            let open = Dictionary(uniqueKeysWithValues: state.tasks.values.filter { !$0.isFinished }.map { ($0.id, $0.openRound) })
+            let open = Dictionary(uniqueKeysWithValues: state.tasks.values.filter(\.isOpen).map { ($0.id, $0.openRound) })
             return (state.tasks.values.sorted { $0.id.hex < $1.id.hex }.compactMap { task -> Work? in
-                guard !task.isFinished, !skip.contains(task.id), let index = task.spec.datasets.firstIndex(of: dataset) else { return nil }
+                guard task.isOpen, !skip.contains(task.id), let index = task.spec.datasets.firstIndex(of: dataset) else { return nil }
                 let key = RoundKey(task: task.id, round: task.openRound)
                 guard !known.contains(key), state.update(UpdateKey(task: task.id, round: task.openRound, member: me)) == nil else { return nil }
                 do {
@@ -127,7 +127,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
 
     /// The same for the master step's state; on the runtime's queue.
     func forgetClosedProposals(state: WorldState) {
-        func open(_ task: Hash256) -> UInt32? { state.task(task).flatMap { $0.isFinished ? nil : $0.openRound } }
+        func open(_ task: Hash256) -> UInt32? { state.task(task).flatMap { $0.isOpen ? $0.openRound : nil } }
         proposals = proposals.filter { open($0.key.task) == $0.key.round }
         masterModels = masterModels.filter { open($0.key) != nil }
         retained.withLock { $0.queue = proposals.count + masterModels.count }
@@ -164,7 +164,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
             guard let state = app?.state else { return [] }
             return state.tasks.values.compactMap { task -> CompleteRound? in
                 let key = RoundKey(task: task.id, round: task.openRound)
-                guard !task.isFinished, !started.contains(key), state.aggregate(key) == nil,
+                guard task.isOpen, !started.contains(key), state.aggregate(key) == nil,
                       let records = Self.completeRound(task, state: state) else { return nil }
                 let previous = task.openRound == 0 ? nil : state.aggregate(RoundKey(task: task.id, round: task.openRound - 1))?.modelCID
                 return CompleteRound(key: key, spec: task.spec, previousModelCID: previous, updates: records)
@@ -264,7 +264,7 @@ public final class FederatedParticipant: ProposalContributor, @unchecked Sendabl
         let state = application.state
         var nonce = state.member(proposer.publicKey)?.nonce ?? 0
         var out: [SignedTransaction] = []
-        for task in state.tasks.values.sorted(by: { $0.id.hex < $1.id.hex }) where !task.isFinished {
+        for task in state.tasks.values.sorted(by: { $0.id.hex < $1.id.hex }) where task.isOpen {
             let key = RoundKey(task: task.id, round: task.openRound)
             guard state.aggregate(key) == nil, let records = Self.completeRound(task, state: state) else { continue }
             // A re-proposal of the same round (a failed consensus round) reuses the same transactions.

@@ -44,13 +44,24 @@ public struct FederationView: Codable, Sendable, Hashable {
         /// 0-based round accepting updates (= `rounds` once finished).
         public var openRound: Int
         public var finished: Bool
+        /// Set when the publisher closed the task early (`CloseTask`).
+        public var closed: Closure?
         public var datasets: [String]
         public var aggregates: [Aggregate]
 
         enum CodingKeys: String, CodingKey {
-            case id, name, rounds, finished, datasets, aggregates
+            case id, name, rounds, finished, closed, datasets, aggregates
             case openRound = "open_round"
         }
+    }
+
+    /// Why and when a task was closed: `reason` is `target-reached`, `budget-exhausted` or
+    /// `cancelled`; `round` is 1-based, the round that never got an aggregate.
+    public struct Closure: Codable, Sendable, Hashable {
+        public var reason: String
+        public var round: Int
+        public var height: UInt64
+        public var detail: String
     }
 
     public var height: UInt64
@@ -76,7 +87,9 @@ extension FederationView {
                                  epsilon: epsilon)
             }
             return Task(id: task.id.hex, name: task.spec.name, rounds: Int(task.spec.rounds), openRound: Int(task.openRound),
-                        finished: task.isFinished, datasets: task.spec.datasets, aggregates: aggregates)
+                        finished: task.isFinished,
+                        closed: task.closure.map { Closure(reason: "\($0.reason)", round: Int($0.round) + 1, height: $0.height, detail: $0.detail) },
+                        datasets: task.spec.datasets, aggregates: aggregates)
         }
     }
 }
