@@ -271,6 +271,15 @@ struct ConsortiumTests {
         #expect(TaskPrivacyAccounting.effectiveNoiseMultiplier(2, participants: 4, included: 1) == 1)
     }
 
+    /// Client-level DP calibrated to ε 6 over 3 rounds: its first round costs ε ≈ 3.2.
+    static var clientDPCostingAbout3PerRound: FederatedTaskConfig {
+        var config = Self.config(rounds: 3)
+        config.privacy.mode = .client
+        config.privacy.targetEpsilon = 6
+        config.privacy.clipNorm = 1
+        return config
+    }
+
     /// Client-level DP calibrated to ε 6 over 3 rounds against a budget of 3: the round that
     /// would overspend stops the task with the ledger's refusal under either ordering (under
     /// BFT it used to commit 50 blocks and report that no master completed the round); no
@@ -279,13 +288,9 @@ struct ConsortiumTests {
     func aRoundThatWouldExceedTheEpsilonBudgetIsRefusedCleanly(ordering: FederatedConsortium.Ordering) throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = Self.config(rounds: 3)
-        config.privacy.mode = .client
-        config.privacy.targetEpsilon = 6
-        config.privacy.clipNorm = 1
         var built: FederatedConsortium?
         #expect {
-            try run(config, in: dir, epsilonBudget: 3, ordering: ordering) { built = $0 }
+            try run(Self.clientDPCostingAbout3PerRound, in: dir, epsilonBudget: 3, ordering: ordering) { built = $0 }
         } throws: { error in
             "\(error)".contains("privacy budget") || "\(error)".contains("budget")
         }
@@ -314,12 +319,8 @@ struct ConsortiumTests {
     func aTaskWhoseBudgetRunsOutIsClosedOnTheChainAfterTheRoundsItCouldPayFor(ordering: FederatedConsortium.Ordering) throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = Self.config(rounds: 3)
-        config.privacy.mode = .client
-        config.privacy.targetEpsilon = 6
-        config.privacy.clipNorm = 1
         // Round 1 costs ε ≈ 3.2; two rounds would cost more than 4.
-        let (consortium, run) = try run(config, in: dir, epsilonBudget: 4, ordering: ordering)
+        let (consortium, run) = try run(Self.clientDPCostingAbout3PerRound, in: dir, epsilonBudget: 4, ordering: ordering)
         #expect(run.rounds.count == 1)
         let closure = try #require(run.closure)
         #expect(closure.reason == .budgetExhausted && closure.round == 1)
