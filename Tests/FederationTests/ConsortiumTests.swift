@@ -352,7 +352,7 @@ struct ConsortiumTests {
         let (consortium, run) = try run(config, in: dir)
         #expect(run.rounds.count == 1)
         let closure = try #require(run.closure)
-        #expect(closure.reason == .targetReached && closure.round == 1 && closure.detail.contains("target 0.01"))
+        #expect(closure.reason == .targetReached && closure.round == 1 && closure.detail.contains("target 0.0100 in round 1"))
         #expect(consortium.state.task(run.taskID)?.closure?.reason == .targetReached)
     }
 }

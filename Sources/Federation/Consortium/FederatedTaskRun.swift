@@ -158,7 +158,7 @@ public final class FederatedTaskRun: AggregateContributor {
             if let target = config.targetAUC, validation >= target {
                 if r + 1 < config.rounds {
                     try close(round: r + 1, reason: .targetReached,
-                              detail: "federated validation AUC \(Self.decimal(validation)) reached the target \(Self.decimal(target)) in round \(r + 1)")
+                              detail: String(format: "federated validation AUC %.4f reached the target %.4f in round %d", validation, target, r + 1))
                 }
                 return
             }
@@ -171,8 +171,6 @@ public final class FederatedTaskRun: AggregateContributor {
         try consortium.close(payload)
         closure = payload
     }
-
-    static func decimal(_ x: Double) -> String { (x * 10_000).rounded() / 10_000 == x ? "\(x)" : String(format: "%.4f", x) }
 
     func runRound(_ r: Int) throws -> RoundRecord {
         let started = ContinuousClock.now

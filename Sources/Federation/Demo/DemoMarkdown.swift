@@ -43,7 +43,7 @@ public enum DemoMarkdown {
         }
         md += "\nChain: height \(r.chain.height), \(r.chain.transactions) transactions, verified: \(r.chain.verified).\n"
         if let stop = r.stopped {
-            md += "\nThe task was closed on the chain before round \(stop.round) (\(stop.reason)): \(stop.detail).\n"
+            md += "\nThe task was closed on the chain before round \(stop.round) (\(stop.reason)): \(stop.detail).\n\n"
         }
         md += "Privacy: \(r.privacy.mode), ε = \(f(r.privacy.epsilon)), δ = \(r.privacy.delta).\n"
         md += "Time: total \(f(r.timing.totalSeconds)) s; training \(f(r.timing.trainingSeconds)) s; ledger \(f(r.timing.ledgerSeconds)) s; store \(f(r.timing.storeSeconds)) s; crypto \(f(r.timing.cryptoSeconds)) s.\n"
