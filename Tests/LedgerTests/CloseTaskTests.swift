@@ -23,7 +23,7 @@ struct CloseTaskTests {
         let staged = try chain.commit(app, [b, close])
 
         let record = try #require(app.state.task(task))
-        #expect(record.closure == TaskClosure(reason: .budgetExhausted, round: 1, detail: "dataset bafy-a would exceed its privacy budget",
+        #expect(record.closure == TaskClosure(reason: .budgetExhausted, detail: "dataset bafy-a would exceed its privacy budget",
                                               txHash: close.hash, height: staged.block.header.height))
         #expect(!record.isOpen && !record.isFinished && record.openRound == 1 && record.updatedAt == staged.block.header.height)
         // The update sent before the closure stays on record.
@@ -91,7 +91,7 @@ struct CloseTaskTests {
         var writer = CanonicalWriter()
         writer.write(UInt64(4)); writer.write(chain.validator.publicKey); writer.write(spec); writer.write(UInt32(2)); writer.write(UInt64(3))
         #expect(record.valueBytes == writer.bytes)
-        let closure = TaskClosure(reason: .targetReached, round: 2, detail: "AUC 0.95", txHash: Hash256.sha256([2]), height: 9)
+        let closure = TaskClosure(reason: .targetReached, detail: "AUC 0.95", txHash: Hash256.sha256([2]), height: 9)
         record.closure = closure
         #expect(record.valueBytes == writer.bytes + closure.canonicalBytes)
         #expect(try TaskClosure(canonicalBytes: closure.canonicalBytes, context: "closure") == closure)

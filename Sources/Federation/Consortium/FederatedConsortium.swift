@@ -183,20 +183,21 @@ public final class FederatedConsortium {
     /// Publishes a task over every hospital's dataset; returns the task ID.
     public func publish(_ config: FederatedTaskConfig) throws -> Hash256 {
         let schema = DatasetManifest.schema(exampleShape: config.modelSpec.inputShape, classes: config.modelSpec.classCount)
-        let payload = TransactionPayload.publishTask(config.publishTask(datasets: hospitals.map(\.datasetCID), datasetSchema: schema))
-        let tx = Transaction(chainID: chainID, sender: publisher.publicKey, nonce: ordering.nextNonce(for: publisher.publicKey),
-                             payload: payload).signed(by: publisher)
-        try timing.measure(\.ledger) { try ordering.submit(tx) }
-        try commit()
-        return tx.hash
+        return try commitAsPublisher(.publishTask(config.publishTask(datasets: hospitals.map(\.datasetCID), datasetSchema: schema)))
     }
 
     /// The publisher closes a task early; the block also carries anything still pending (the
     /// updates of a round whose aggregate the ledger would refuse).
     public func close(_ closure: CloseTask) throws {
+        _ = try commitAsPublisher(.closeTask(closure))
+    }
+
+    /// Signs `payload` with the publisher's key, submits it and commits; returns its hash.
+    func commitAsPublisher(_ payload: TransactionPayload) throws -> Hash256 {
         let tx = Transaction(chainID: chainID, sender: publisher.publicKey, nonce: ordering.nextNonce(for: publisher.publicKey),
-                             payload: .closeTask(closure)).signed(by: publisher)
+                             payload: payload).signed(by: publisher)
         try timing.measure(\.ledger) { try ordering.submit(tx) }
         try commit()
+        return tx.hash
     }
 }

@@ -100,7 +100,7 @@ struct TransactionExecutor {
             throw .missingReference(kind: "round", id: "\(round) of task \(id.hex) (it has \(task.spec.rounds) rounds)")
         }
         guard !task.isFinished else { throw .taskFinished(task: id) }
-        if let closure = task.closure { throw .taskClosed(task: id, round: closure.round, reason: closure.reason) }
+        if let closure = task.closure { throw .taskClosed(task: id, round: task.openRound, reason: closure.reason) }
         if round > task.openRound {
             throw .missingReference(kind: "round", id: "\(round) of task \(id.hex) (not opened yet; the open round is \(task.openRound))")
         }
@@ -200,7 +200,7 @@ struct TransactionExecutor {
             throw .notPermitted("only the publisher \(task.publisher.shortHex)… of task \(p.task.hex.prefix(12))… may close it, not \(tx.sender.shortHex)…")
         }
         var closed = task
-        closed.closure = TaskClosure(reason: p.reason, round: p.round, detail: p.detail, txHash: tx.hash, height: c.height)
+        closed.closure = TaskClosure(reason: p.reason, detail: p.detail, txHash: tx.hash, height: c.height)
         closed.updatedAt = c.height
         return { [closed] delta in delta.tasks[closed.id] = closed }
     }

@@ -130,19 +130,17 @@ public struct TaskRecord: StateRecord {
     }
 }
 
-/// How and when a task was closed early (`CloseTask`).
+/// How and when a task was closed early (`CloseTask`). The round it closed at is the task's
+/// `openRound`, which a closed task never advances.
 public struct TaskClosure: Hashable, Sendable {
     public var reason: CloseTask.Reason
-    /// The round that was open, and never committed.
-    public var round: UInt32
     public var detail: String
     /// The `CloseTask` transaction and the height of its block.
     public var txHash: Hash256
     public var height: UInt64
 
-    public init(reason: CloseTask.Reason, round: UInt32, detail: String, txHash: Hash256, height: UInt64) {
+    public init(reason: CloseTask.Reason, detail: String, txHash: Hash256, height: UInt64) {
         self.reason = reason
-        self.round = round
         self.detail = detail
         self.txHash = txHash
         self.height = height
@@ -151,14 +149,11 @@ public struct TaskClosure: Hashable, Sendable {
 
 extension TaskClosure: CanonicalCodable {
     public func encode(to writer: inout CanonicalWriter) {
-        writer.write(reason.rawValue); writer.write(round); writer.write(detail); writer.write(txHash); writer.write(height)
+        writer.write(reason); writer.write(detail); writer.write(txHash); writer.write(height)
     }
 
     public init(from reader: inout CanonicalReader) throws(EncodingError) {
-        let raw = try reader.readUInt8("close reason")
-        guard let reason = CloseTask.Reason(rawValue: raw) else { throw reader.fail("unknown close reason \(raw)") }
-        self.reason = reason
-        round = try reader.readUInt32("round")
+        reason = try CloseTask.Reason(from: &reader)
         detail = try reader.readString("detail")
         txHash = try Hash256(from: &reader)
         height = try reader.readUInt64("height")

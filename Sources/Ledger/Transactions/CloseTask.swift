@@ -63,15 +63,24 @@ extension CloseTask.Reason: Codable {
 
 extension CloseTask: CanonicalCodable {
     public func encode(to writer: inout CanonicalWriter) {
-        writer.write(task); writer.write(round); writer.write(reason.rawValue); writer.write(detail)
+        writer.write(task); writer.write(round); writer.write(reason); writer.write(detail)
     }
 
     public init(from reader: inout CanonicalReader) throws(EncodingError) {
         task = try Hash256(from: &reader)
         round = try reader.readUInt32("round")
-        let raw = try reader.readUInt8("close reason")
-        guard let reason = Reason(rawValue: raw) else { throw reader.fail("unknown close reason \(raw)") }
-        self.reason = reason
+        reason = try Reason(from: &reader)
         detail = try reader.readString("detail")
+    }
+}
+
+/// One byte, the raw value; shared by the transaction and the task row that keeps it.
+extension CloseTask.Reason: CanonicalCodable {
+    public func encode(to writer: inout CanonicalWriter) { writer.write(rawValue) }
+
+    public init(from reader: inout CanonicalReader) throws(EncodingError) {
+        let raw = try reader.readUInt8("close reason")
+        guard let reason = Self(rawValue: raw) else { throw reader.fail("unknown close reason \(raw)") }
+        self = reason
     }
 }

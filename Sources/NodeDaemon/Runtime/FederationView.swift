@@ -88,7 +88,7 @@ extension FederationView {
             }
             return Task(id: task.id.hex, name: task.spec.name, rounds: Int(task.spec.rounds), openRound: Int(task.openRound),
                         finished: task.isFinished,
-                        closed: task.closure.map { Closure(reason: "\($0.reason)", round: Int($0.round) + 1, height: $0.height, detail: $0.detail) },
+                        closed: task.closure.map { Closure(reason: "\($0.reason)", round: Int(task.openRound) + 1, height: $0.height, detail: $0.detail) },
                         datasets: task.spec.datasets, aggregates: aggregates)
         }
     }
